@@ -1,0 +1,379 @@
+//! Validation: a `Validate` impl per structure and a `check_*` function per
+//! constrained list / map / scalar shape, all producing AWS's wording.
+//!
+//! Order of reports (what AWS shows, where known): members in model order;
+//! within a member: null, enum, pattern, length, value range (AWS reports
+//! the pattern before "length greater than or equal to 1" for an empty
+//! stream name); list length before the items.
+
+use crate::model::Shape;
+use crate::shapes::Field;
+use crate::{list_member, names, Ctx};
+use std::fmt::Write as _;
+
+/// `10` for 10.0, `1.5` for 1.5.
+fn number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e18 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+fn check_fn(shape_name: &str) -> String {
+    format!("check_{}", names::field_name(shape_name).trim_start_matches("r#"))
+}
+
+/// Whether values of this shape have anything to check. Structures always
+/// do (their `validate_members`).
+pub fn needs_check(ctx: &Ctx, shape_name: &str) -> bool {
+    let shape = ctx.model.shape(shape_name);
+    match shape.ty.as_str() {
+        "structure" => true,
+        "list" => shape.min.is_some() || shape.max.is_some() || needs_check(ctx, &list_member(shape_name, shape).shape),
+        "map" => {
+            shape.min.is_some()
+                || shape.max.is_some()
+                || shape.key.as_ref().is_some_and(|k| needs_check(ctx, &k.shape))
+                || shape.value.as_ref().is_some_and(|v| needs_check(ctx, &v.shape))
+        }
+        _ => has_scalar_constraints(shape),
+    }
+}
+
+fn has_scalar_constraints(shape: &Shape) -> bool {
+    shape.min.is_some() || shape.max.is_some() || shape.pattern.is_some() || shape.enum_values.is_some()
+}
+
+fn is_length_shape(shape: &Shape) -> bool {
+    matches!(shape.ty.as_str(), "string" | "blob" | "list" | "map")
+}
+
+fn enum_message(values: &[String]) -> String {
+    format!("Member must satisfy enum value set: [{}]", values.join(", "))
+}
+
+/// The constraint messages of a shape, in the order AWS lists them inside
+/// "Member must satisfy constraint: [...]". Known: length max before length
+/// min. GUESS: the rest.
+fn describe(ctx: &Ctx, shape_name: &str) -> Vec<String> {
+    let shape = ctx.model.shape(shape_name);
+    let mut out = Vec::new();
+    let (word, lt, gt) = if is_length_shape(shape) {
+        ("length", "less than", "greater than")
+    } else {
+        ("value", "less than", "greater than")
+    };
+    if let Some(max) = shape.max {
+        out.push(format!("Member must have {word} {lt} or equal to {}", number(max)));
+    }
+    if let Some(min) = shape.min {
+        out.push(format!("Member must have {word} {gt} or equal to {}", number(min)));
+    }
+    if let Some(p) = &shape.pattern {
+        out.push(format!("Member must satisfy regular expression pattern: {p}"));
+    }
+    if let Some(values) = &shape.enum_values {
+        out.push(enum_message(values));
+    }
+    if shape.ty == "list" {
+        let item = &list_member(shape_name, shape).shape;
+        if needs_check(ctx, item) && ctx.model.shape(item).ty != "structure" {
+            out.push(bracket("Member must satisfy constraint", &describe(ctx, item)));
+        }
+    }
+    out
+}
+
+fn bracket(head: &str, parts: &[String]) -> String {
+    format!("{head}: [{}]", parts.join(", "))
+}
+
+/// Translates a model (Java) regular expression to the `regex` crate's
+/// syntax, anchored for a whole-value match as Java's `matches()` does.
+/// Java's `\d \s \w` are ASCII-only, the `regex` crate's are Unicode-aware,
+/// so they become explicit ASCII classes; `\uXXXX` becomes `\x{XXXX}`.
+pub fn translate_pattern(java: &str) -> String {
+    let mut out = String::with_capacity(java.len() + 8);
+    let mut chars = java.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('d') => out.push_str("[0-9]"),
+            Some('D') => out.push_str("[^0-9]"),
+            Some('w') => out.push_str("[a-zA-Z0-9_]"),
+            Some('W') => out.push_str("[^a-zA-Z0-9_]"),
+            Some('s') => out.push_str("[ \\t\\n\\x0B\\f\\r]"),
+            Some('S') => out.push_str("[^ \\t\\n\\x0B\\f\\r]"),
+            Some('u') => {
+                let hex: String = (0..4).filter_map(|_| chars.next()).collect();
+                let _ = write!(out, "\\x{{{hex}}}");
+            }
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    format!("^(?:{out})$")
+}
+
+pub fn emit_patterns(ctx: &Ctx, out: &mut String) {
+    if ctx.patterns.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "// Model patterns, anchored (whole-value match) and with Java's ASCII-only\n// \\d \\s \\w spelled out; compiled once."
+    );
+    for (pattern, name) in &ctx.patterns {
+        let _ = writeln!(out, "/// `{pattern}`");
+        let _ = writeln!(
+            out,
+            "static {name}: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {{\n    regex::Regex::new({:?}).expect(\"model pattern compiles\")\n}});\n",
+            translate_pattern(pattern)
+        );
+    }
+}
+
+pub fn emit_pattern_test(ctx: &Ctx, out: &mut String) {
+    if ctx.patterns.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "#[cfg(test)]\nmod tests {{\n    #[test]\n    fn patterns_compile() {{");
+    for name in ctx.patterns.values() {
+        let _ = writeln!(out, "        std::sync::LazyLock::force(&super::{name});");
+    }
+    let _ = writeln!(out, "    }}\n}}");
+}
+
+/// The call that checks `x` (a reference to a value of `shape_name`).
+fn check_call(ctx: &Ctx, shape_name: &str, x: &str) -> String {
+    if ctx.model.shape(shape_name).ty == "structure" {
+        format!("crate::Validate::validate_members({x}, v);")
+    } else {
+        format!("{}(v, {x});", check_fn(shape_name))
+    }
+}
+
+/// Whether `check_*` takes `&str` / `&[T]` rather than the owned type.
+fn param_type(ctx: &Ctx, shape_name: &str) -> String {
+    let shape = ctx.model.shape(shape_name);
+    match shape.ty.as_str() {
+        "string" if shape.enum_values.is_none() => "str".into(),
+        "list" => format!("[{}]", ctx.rust_type(&list_member(shape_name, shape).shape)),
+        _ => ctx.rust_type(shape_name),
+    }
+}
+
+/// An expression borrowing an item as the parameter type of its check fn.
+fn as_param(ctx: &Ctx, shape_name: &str, x: &str) -> String {
+    let shape = ctx.model.shape(shape_name);
+    match shape.ty.as_str() {
+        "string" if shape.enum_values.is_none() => format!("{x}.as_str()"),
+        "list" => format!("{x}.as_slice()"),
+        _ => x.to_string(),
+    }
+}
+
+pub fn emit_validate_impl(ctx: &Ctx, struct_name: &str, ty: &str, fields: &[Field], out: &mut String) {
+    let _ = writeln!(out, "impl crate::Validate for {ty} {{");
+    let body: Vec<String> = fields.iter().filter_map(|f| member_check(ctx, struct_name, f)).collect();
+    if body.is_empty() {
+        let _ = writeln!(out, "    fn validate_members(&self, _v: &mut crate::validate::Validator) {{}}\n}}\n");
+        return;
+    }
+    let _ = writeln!(out, "    fn validate_members(&self, v: &mut crate::validate::Validator) {{");
+    for b in body {
+        out.push_str(&b);
+    }
+    let _ = writeln!(out, "    }}\n}}\n");
+}
+
+fn member_check(ctx: &Ctx, _struct_name: &str, f: &Field) -> Option<String> {
+    let check = needs_check(ctx, f.shape);
+    let path = names::member_path(f.member);
+    let mut s = String::new();
+    if !f.optional {
+        if !check {
+            return None;
+        }
+        let _ = writeln!(
+            s,
+            "        let x = &self.{};\n        v.enter({path:?});\n        {}\n        v.leave();",
+            f.rust,
+            check_call(ctx, f.shape, "x")
+        );
+    } else if f.required {
+        let some = if check { check_call(ctx, f.shape, "x") } else { "{}".to_string() };
+        let binding = if check { "Some(x)" } else { "Some(_)" };
+        let _ = writeln!(
+            s,
+            "        v.enter({path:?});\n        match &self.{} {{\n            {binding} => {{ {some} }}\n            None => v.null(),\n        }}\n        v.leave();",
+            f.rust
+        );
+    } else {
+        if !check {
+            return None;
+        }
+        let _ = writeln!(
+            s,
+            "        if let Some(x) = &self.{} {{\n            v.enter({path:?});\n            {}\n            v.leave();\n        }}",
+            f.rust,
+            check_call(ctx, f.shape, "x")
+        );
+    }
+    Some(s)
+}
+
+/// `check_*` functions for every constrained non-structure shape.
+pub fn emit_checks(ctx: &Ctx, out: &mut String) {
+    for (name, shape) in ctx.model.shapes.iter() {
+        if shape.ty == "structure" || !needs_check(ctx, name) {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "fn {}(v: &mut crate::validate::Validator, x: &{}) {{",
+            check_fn(name),
+            param_type(ctx, name)
+        );
+        match shape.ty.as_str() {
+            "list" => emit_list_body(ctx, name, shape, out),
+            "map" => emit_map_body(ctx, name, shape, out),
+            _ => emit_scalar_body(ctx, shape, out),
+        }
+        let _ = writeln!(out, "}}\n");
+    }
+}
+
+fn fail(out: &mut String, cond: &str, message: &str) {
+    let _ = writeln!(out, "    if {cond} {{\n        v.fail(x, {message:?});\n    }}");
+}
+
+/// Length (for strings, blobs, lists, maps) or value range checks.
+fn emit_bounds(shape: &Shape, len_expr: Option<&str>, value_type: &str, out: &mut String) {
+    match len_expr {
+        Some(len) => {
+            if let Some(min) = shape.min {
+                let msg = format!("Member must have length greater than or equal to {}", number(min));
+                if min == 1.0 {
+                    let empty = len.replace(".chars().count()", ".is_empty()").replace(".len()", ".is_empty()");
+                    fail(out, &empty, &msg);
+                } else if min > 0.0 {
+                    fail(out, &format!("{len} < {}", number(min)), &msg);
+                }
+            }
+            if let Some(max) = shape.max {
+                let msg = format!("Member must have length less than or equal to {}", number(max));
+                fail(out, &format!("{len} > {}", number(max)), &msg);
+            }
+        }
+        None => {
+            let (lo, hi) = match value_type {
+                "i32" => (f64::from(i32::MIN), f64::from(i32::MAX)),
+                "i64" => (i64::MIN as f64, i64::MAX as f64),
+                _ => (f64::MIN, f64::MAX),
+            };
+            let lit = |n: f64| {
+                if value_type == "f64" {
+                    format!("{n:?}")
+                } else {
+                    number(n)
+                }
+            };
+            if let Some(min) = shape.min.filter(|&m| m > lo) {
+                let msg = format!("Member must have value greater than or equal to {}", number(min));
+                fail(out, &format!("*x < {}", lit(min)), &msg);
+            }
+            if let Some(max) = shape.max.filter(|&m| m < hi) {
+                let msg = format!("Member must have value less than or equal to {}", number(max));
+                fail(out, &format!("*x > {}", lit(max)), &msg);
+            }
+        }
+    }
+}
+
+fn emit_scalar_body(ctx: &Ctx, shape: &Shape, out: &mut String) {
+    if let Some(values) = &shape.enum_values {
+        fail(out, "!x.is_known()", &enum_message(values));
+    }
+    if let Some(p) = &shape.pattern {
+        let re = &ctx.patterns[p];
+        let target = if shape.enum_values.is_some() { "x.as_str()" } else { "x" };
+        fail(
+            out,
+            &format!("!{re}.is_match({target})"),
+            &format!("Member must satisfy regular expression pattern: {p}"),
+        );
+    }
+    match shape.ty.as_str() {
+        "string" if shape.enum_values.is_some() => emit_bounds(shape, Some("x.as_str().chars().count()"), "", out),
+        "string" => emit_bounds(shape, Some("x.chars().count()"), "", out),
+        "blob" => emit_bounds(shape, Some("x.len()"), "", out),
+        "integer" => emit_bounds(shape, None, "i32", out),
+        "long" => emit_bounds(shape, None, "i64", out),
+        "double" | "float" => emit_bounds(shape, None, "f64", out),
+        // booleans / timestamps carry no constraints in the models.
+        _ => {}
+    }
+}
+
+fn emit_list_body(ctx: &Ctx, name: &str, shape: &Shape, out: &mut String) {
+    emit_bounds(shape, Some("x.len()"), "", out);
+    let item = &list_member(name, shape).shape;
+    if !needs_check(ctx, item) {
+        return;
+    }
+    if ctx.model.shape(item).ty == "structure" {
+        let _ = writeln!(
+            out,
+            "    for (i, item) in x.iter().enumerate() {{\n        v.enter_index(i);\n        crate::Validate::validate_members(item, v);\n        v.leave();\n    }}"
+        );
+    } else {
+        let msg = bracket("Member must satisfy constraint", &describe(ctx, item));
+        let cond = format!(
+            "x.iter().any(|item| crate::validate::invalid({}, {}))",
+            as_param(ctx, item, "item"),
+            check_fn(item)
+        );
+        fail(out, &cond, &msg);
+    }
+}
+
+fn emit_map_body(ctx: &Ctx, name: &str, shape: &Shape, out: &mut String) {
+    emit_bounds(shape, Some("x.len()"), "", out);
+    if let Some(key) = shape.key.as_ref().filter(|k| needs_check(ctx, &k.shape)) {
+        let key_shape = ctx.model.shape(&key.shape);
+        let arg = if key_shape.enum_values.is_some() {
+            format!("&{}::from(k.as_str())", ctx.rust_type(&key.shape))
+        } else {
+            "k.as_str()".to_string()
+        };
+        let msg = bracket("Map keys must satisfy constraint", &describe(ctx, &key.shape));
+        let cond = format!("x.keys().any(|k| crate::validate::invalid({arg}, {}))", check_fn(&key.shape));
+        fail(out, &cond, &msg);
+    }
+    let value = shape.value.as_ref().unwrap_or_else(|| panic!("map {name} has no value"));
+    if !needs_check(ctx, &value.shape) {
+        return;
+    }
+    if ctx.model.shape(&value.shape).ty == "structure" {
+        let _ = writeln!(
+            out,
+            "    for (k, item) in x {{\n        v.enter_key(k);\n        crate::Validate::validate_members(item, v);\n        v.leave();\n    }}"
+        );
+    } else {
+        let msg = bracket("Map value must satisfy constraint", &describe(ctx, &value.shape));
+        let cond = format!(
+            "x.values().any(|item| crate::validate::invalid({}, {}))",
+            as_param(ctx, &value.shape, "item"),
+            check_fn(&value.shape)
+        );
+        fail(out, &cond, &msg);
+    }
+}
