@@ -177,6 +177,10 @@ impl ShardLog for FileLog {
         self.shard(id)?.bounds(&self.ctx)
     }
 
+    fn end_position(&self, id: &ShardId) -> Result<u64> {
+        self.shard(id)?.end_position(&self.ctx)
+    }
+
     fn watch_end(&self, id: &ShardId) -> Result<tokio::sync::watch::Receiver<u64>> {
         self.shard(id)?.watch_end(&self.ctx)
     }

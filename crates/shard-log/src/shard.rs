@@ -464,6 +464,12 @@ impl Shard {
         Ok(ShardBounds { trim_horizon, end, closed, retention_ms })
     }
 
+    pub fn end_position(&self, ctx: &Ctx) -> Result<u64> {
+        let mut state = self.state.lock();
+        let l = self.loaded(ctx, &mut state)?;
+        Ok(visible_end(ctx, l))
+    }
+
     pub fn watch_end(&self, ctx: &Ctx) -> Result<watch::Receiver<u64>> {
         let mut state = self.state.lock();
         self.loaded(ctx, &mut state)?;

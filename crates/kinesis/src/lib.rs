@@ -1,0 +1,19 @@
+//! The Kinesis Data Streams service of kinesd: streams, shards, hashing,
+//! sequence numbers and iterators, over the durable shard log, with the
+//! control plane in SQLite. Transport-free: [`Kinesis::call`] takes an
+//! operation name and an awsJson body and returns a body or an AWS-shaped
+//! error, so any front (JSON, CBOR) can sit on top.
+
+mod config;
+mod error;
+pub mod hashing;
+pub mod iterator;
+pub mod model;
+mod ops;
+pub mod seqno;
+mod service;
+mod store;
+
+pub use config::KinesisConfig;
+pub use error::{KResult, KinesisError};
+pub use service::Kinesis;

@@ -1,0 +1,128 @@
+//! The control-plane documents: a stream and its shards, as stored.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A stream's lifecycle state; transitions complete at `status_until_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Status {
+    Creating,
+    Active,
+    Updating,
+    Deleting,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mode {
+    Provisioned,
+    OnDemand,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Provisioned => "PROVISIONED",
+            Mode::OnDemand => "ON_DEMAND",
+        }
+    }
+}
+
+/// One shard of a stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardDoc {
+    pub index: u32,
+    /// Decimal strings: JSON numbers cannot hold 128 bits.
+    pub hash_start: String,
+    pub hash_end: String,
+    pub parent: Option<u32>,
+    pub adjacent_parent: Option<u32>,
+    pub created_ms: i64,
+    /// Set once the shard is closed (by resharding): when, and its end position.
+    pub closed: Option<ClosedShard>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosedShard {
+    pub at_ms: i64,
+    pub end_position: u64,
+}
+
+impl ShardDoc {
+    pub fn hash_range(&self) -> (u128, u128) {
+        (self.hash_start.parse().expect("stored hash key"), self.hash_end.parse().expect("stored hash key"))
+    }
+
+    /// `shardId-000000000000`.
+    pub fn shard_id(&self) -> String {
+        shard_id(self.index)
+    }
+}
+
+pub fn shard_id(index: u32) -> String {
+    format!("shardId-{index:012}")
+}
+
+/// Parses `shardId-000000000003` (AWS also accepts the bare number's forms
+/// with the prefix); `None` for anything else.
+pub fn parse_shard_id(text: &str) -> Option<u32> {
+    let digits = text.strip_prefix("shardId-")?;
+    (!digits.is_empty() && digits.len() <= 12 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
+/// A stream as stored in the control plane.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamDoc {
+    pub name: String,
+    /// Unique for the life of the server: names are reused, uids never.
+    pub uid: u64,
+    pub created_ms: i64,
+    pub status: Status,
+    pub status_until_ms: i64,
+    pub mode: Mode,
+    pub retention_hours: i32,
+    pub shards: Vec<ShardDoc>,
+    pub tags: BTreeMap<String, String>,
+    pub shard_level_metrics: Vec<String>,
+    pub max_record_size_kib: i32,
+}
+
+impl StreamDoc {
+    /// The status a client sees at `now_ms`; `None` once a deletion completed.
+    pub fn status_at(&self, now_ms: i64) -> Option<Status> {
+        if now_ms < self.status_until_ms {
+            return Some(self.status);
+        }
+        match self.status {
+            Status::Deleting => None,
+            _ => Some(Status::Active),
+        }
+    }
+
+    pub fn open_shards(&self) -> impl Iterator<Item = &ShardDoc> {
+        self.shards.iter().filter(|s| s.closed.is_none())
+    }
+
+    /// The open shard whose hash range holds `hash`.
+    pub fn shard_for_hash(&self, hash: u128) -> Option<&ShardDoc> {
+        self.open_shards().find(|s| {
+            let (start, end) = s.hash_range();
+            start <= hash && hash <= end
+        })
+    }
+
+    pub fn shard(&self, index: u32) -> Option<&ShardDoc> {
+        self.shards.iter().find(|s| s.index == index)
+    }
+
+    pub fn retention_ms(&self) -> i64 {
+        i64::from(self.retention_hours) * 3_600_000
+    }
+}
+
+/// The shard log's name for a shard of a stream.
+pub fn log_shard_id(stream_uid: u64, shard_index: u32) -> shard_log::ShardId {
+    shard_log::ShardId::new(format!("{stream_uid}-{shard_index}")).expect("digits and a dash are a valid id")
+}

@@ -1,0 +1,315 @@
+//! The data plane: PutRecord(s), GetShardIterator, GetRecords.
+
+use aws_model::kinesis::{
+    ChildShard, EncryptionType, ErrorCode, GetRecordsInput, GetRecordsOutput, GetShardIteratorInput,
+    GetShardIteratorOutput, HashKeyRange, PutRecordInput, PutRecordOutput, PutRecordsInput, PutRecordsOutput,
+    PutRecordsResultEntry, Record, ShardIteratorType,
+};
+use aws_model::Blob;
+use bytes::Bytes;
+use shard_log::{AppendAck, ReadLimits, ShardId};
+
+use super::ts;
+use crate::config::ITERATOR_TTL_MS;
+use crate::hashing::{parse_hash_key, partition_hash};
+use crate::iterator::IteratorState;
+use crate::model::{log_shard_id, parse_shard_id, shard_id, StreamDoc};
+use crate::seqno::SequenceNumber;
+use crate::{KResult, Kinesis, KinesisError};
+
+/// Bytes of one PutRecords request, partition keys included (AWS: 5 MiB).
+const PUT_RECORDS_BYTES_MAX: usize = 5 * 1024 * 1024;
+/// Records one GetRecords call returns at most (AWS: 10,000).
+const GET_RECORDS_MAX: usize = 10_000;
+/// Bytes one GetRecords call returns at most (AWS: 10 MiB).
+const GET_RECORDS_BYTES_MAX: usize = 10 * 1024 * 1024;
+
+/// Where one record goes.
+struct Placement {
+    shard_index: u32,
+    log_id: ShardId,
+}
+
+impl Kinesis {
+    pub(crate) async fn put_record(&self, input: PutRecordInput) -> KResult<PutRecordOutput> {
+        let name = self.stream_name(input.stream_name, input.stream_arn)?;
+        let data = input.data.expect("validated: required").into_bytes();
+        let key = input.partition_key.expect("validated: required");
+        let now = self.now_ms();
+        let place = {
+            let state = self.inner.state.read();
+            let doc = self.writable(&state, &name, now)?;
+            check_record_size(doc, data.len(), key.len(), "data")?;
+            place(doc, &key, input.explicit_hash_key.as_deref())?
+        };
+        let record = shard_log::Record { partition_key: Bytes::from(key), data, arrival_ms: now };
+        let ack = self.append(&name, &place.log_id, &[record]).await?;
+        Ok(PutRecordOutput {
+            shard_id: shard_id(place.shard_index),
+            sequence_number: SequenceNumber::new(place.shard_index, ack.first_position).encode(),
+            encryption_type: Some(EncryptionType::None),
+        })
+    }
+
+    pub(crate) async fn put_records(&self, input: PutRecordsInput) -> KResult<PutRecordsOutput> {
+        let name = self.stream_name(input.stream_name, input.stream_arn)?;
+        let entries = input.records.expect("validated: required");
+        let total: usize = entries
+            .iter()
+            .map(|e| e.data.as_ref().map_or(0, |d| d.len()) + e.partition_key.as_ref().map_or(0, String::len))
+            .sum();
+        if total > PUT_RECORDS_BYTES_MAX {
+            return Err(KinesisError::invalid_argument(format!(
+                "Records size exceeds 5 MB limit: the request carries {total} bytes of data and partition keys."
+            )));
+        }
+        let now = self.now_ms();
+        // One batch per shard, in request order within each shard.
+        let mut groups: Vec<(Placement, Vec<usize>, Vec<shard_log::Record>)> = Vec::new();
+        {
+            let state = self.inner.state.read();
+            let doc = self.writable(&state, &name, now)?;
+            for (i, entry) in entries.into_iter().enumerate() {
+                let data = entry.data.expect("validated: required").into_bytes();
+                let key = entry.partition_key.expect("validated: required");
+                check_record_size(doc, data.len(), key.len(), &format!("records.{}.member.data", i + 1))?;
+                let place = place(doc, &key, entry.explicit_hash_key.as_deref())?;
+                let record = shard_log::Record { partition_key: Bytes::from(key), data, arrival_ms: now };
+                match groups.iter_mut().find(|g| g.0.shard_index == place.shard_index) {
+                    Some(group) => {
+                        group.1.push(i);
+                        group.2.push(record);
+                    }
+                    None => groups.push((place, vec![i], vec![record])),
+                }
+            }
+        }
+        let count = groups.iter().map(|g| g.1.len()).sum();
+        // Write every shard's batch first, then wait: one group commit covers all.
+        let tickets: Vec<_> = groups.iter().map(|(p, _, records)| self.inner.log.append(&p.log_id, records)).collect();
+        let mut results: Vec<Option<PutRecordsResultEntry>> = vec![None; count];
+        let mut failed = 0;
+        for ((place, indexes, _), ticket) in groups.iter().zip(tickets) {
+            let outcome = match ticket {
+                Ok(ticket) => ticket.await,
+                Err(e) => Err(e),
+            };
+            for (k, &i) in indexes.iter().enumerate() {
+                results[i] = Some(match &outcome {
+                    Ok(ack) => PutRecordsResultEntry {
+                        sequence_number: Some(
+                            SequenceNumber::new(place.shard_index, ack.first_position + k as u64).encode(),
+                        ),
+                        shard_id: Some(shard_id(place.shard_index)),
+                        error_code: None,
+                        error_message: None,
+                    },
+                    Err(e) => {
+                        failed += 1;
+                        tracing::error!(error = %e, "PutRecords batch failed");
+                        PutRecordsResultEntry {
+                            sequence_number: None,
+                            shard_id: None,
+                            error_code: Some("InternalFailure".into()),
+                            error_message: Some("Internal service failure.".into()),
+                        }
+                    }
+                });
+            }
+        }
+        Ok(PutRecordsOutput {
+            failed_record_count: Some(failed),
+            records: results.into_iter().map(|r| r.expect("every record placed")).collect(),
+            encryption_type: Some(EncryptionType::None),
+        })
+    }
+
+    /// Appends and waits for durability, mapping a vanished shard to the
+    /// stream's absence.
+    async fn append(&self, stream: &str, id: &ShardId, records: &[shard_log::Record]) -> KResult<AppendAck> {
+        let ticket = match self.inner.log.append(id, records) {
+            Err(shard_log::Error::ShardNotFound(_)) => return Err(self.not_found(stream)),
+            other => other?,
+        };
+        Ok(ticket.await?)
+    }
+
+    pub(crate) fn get_shard_iterator(&self, input: GetShardIteratorInput) -> KResult<GetShardIteratorOutput> {
+        let name = self.stream_name(input.stream_name, input.stream_arn)?;
+        let shard_text = input.shard_id.expect("validated: required");
+        let now = self.now_ms();
+        let (uid, index) = {
+            let state = self.inner.state.read();
+            let doc = self.writable(&state, &name, now)?;
+            let index = parse_shard_id(&shard_text).filter(|&i| doc.shard(i).is_some()).ok_or_else(|| {
+                KinesisError::not_found(format!(
+                    "Shard {shard_text} in stream {name} under account {} does not exist",
+                    self.inner.cfg.account_id
+                ))
+            })?;
+            (doc.uid, index)
+        };
+        let log_id = log_shard_id(uid, index);
+        let kind = input.shard_iterator_type.expect("validated: required");
+        let position = match kind {
+            ShardIteratorType::AtSequenceNumber | ShardIteratorType::AfterSequenceNumber => {
+                let text = input.starting_sequence_number.ok_or_else(|| {
+                    KinesisError::invalid_argument(format!(
+                        "Must specify a StartingSequenceNumber for ShardIteratorType {kind}."
+                    ))
+                })?;
+                let seq = SequenceNumber::parse(&text).ok_or_else(|| {
+                    KinesisError::invalid_argument(format!(
+                        "StartingSequenceNumber {text} used in GetShardIterator on shard {} in stream {name} under account {} is invalid.",
+                        shard_id(index), self.inner.cfg.account_id
+                    ))
+                })?;
+                if seq.shard_index != index {
+                    return Err(KinesisError::invalid_argument(format!(
+                        "Invalid StartingSequenceNumber. It encodes {}, while it was used in a call to a shard with {}",
+                        shard_id(seq.shard_index),
+                        shard_id(index)
+                    )));
+                }
+                seq.position + u64::from(kind == ShardIteratorType::AfterSequenceNumber)
+            }
+            ShardIteratorType::TrimHorizon => self.inner.log.bounds(&log_id)?.trim_horizon,
+            ShardIteratorType::Latest => self.inner.log.end_position(&log_id)?,
+            ShardIteratorType::AtTimestamp => {
+                let at = input.timestamp.ok_or_else(|| {
+                    KinesisError::invalid_argument(
+                        "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.",
+                    )
+                })?;
+                if at.as_millis() > now {
+                    return Err(KinesisError::invalid_argument(format!(
+                        "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: {}, currentTimestampInMillis: {now}",
+                        at.as_millis()
+                    )));
+                }
+                self.inner.log.position_at_time(&log_id, at.as_millis())?
+            }
+            ShardIteratorType::Unknown(_) => unreachable!("validated: enum"),
+        };
+        let iterator = self.inner.iterators.encode(&IteratorState {
+            stream_uid: uid,
+            shard_index: index,
+            position,
+            issued_ms: now,
+        });
+        Ok(GetShardIteratorOutput { shard_iterator: Some(iterator) })
+    }
+
+    pub(crate) fn get_records(&self, input: GetRecordsInput) -> KResult<GetRecordsOutput> {
+        let text = input.shard_iterator.expect("validated: required");
+        let it = self
+            .inner
+            .iterators
+            .decode(&text)
+            .ok_or_else(|| KinesisError::invalid_argument("Invalid ShardIterator."))?;
+        let now = self.now_ms();
+        if now - it.issued_ms > ITERATOR_TTL_MS {
+            return Err(KinesisError::new(
+                ErrorCode::ExpiredIteratorException,
+                format!(
+                    "Iterator expired. The iterator was created at time {} while right now it is {} which is further in the future than the tolerated delay of {ITERATOR_TTL_MS} milliseconds.",
+                    ts(it.issued_ms),
+                    ts(now)
+                ),
+            ));
+        }
+        let (closed_end, children) = {
+            let state = self.inner.state.read();
+            let name = state.names_by_uid.get(&it.stream_uid).ok_or_else(|| {
+                KinesisError::not_found(format!(
+                    "Shard {} in stream under account {} does not exist",
+                    shard_id(it.shard_index),
+                    self.inner.cfg.account_id
+                ))
+            })?;
+            let doc = self.writable(&state, name, now)?;
+            let shard = doc.shard(it.shard_index).expect("iterators name existing shards");
+            (shard.closed.map(|c| c.end_position), child_shards(doc, it.shard_index))
+        };
+        let log_id = log_shard_id(it.stream_uid, it.shard_index);
+        let limit = input.limit.map_or(GET_RECORDS_MAX, |l| l as usize);
+        let batch = self.inner.log.read(
+            &log_id,
+            it.position,
+            ReadLimits { records_max: limit, bytes_max: GET_RECORDS_BYTES_MAX },
+        )?;
+        let end = self.inner.log.end_position(&log_id)?;
+        let millis_behind_latest = match batch.records.last() {
+            Some(last) if batch.next_position < end => (now - last.arrival_ms).max(0),
+            _ => 0,
+        };
+        let at_closed_end = closed_end.is_some_and(|e| batch.next_position >= e);
+        let records = batch
+            .records
+            .into_iter()
+            .map(|r| Record {
+                sequence_number: SequenceNumber::new(it.shard_index, r.position).encode(),
+                approximate_arrival_timestamp: Some(ts(r.arrival_ms)),
+                data: Blob(r.data),
+                partition_key: String::from_utf8_lossy(&r.partition_key).into_owned(),
+                encryption_type: None,
+            })
+            .collect();
+        let next_shard_iterator = (!at_closed_end).then(|| {
+            self.inner.iterators.encode(&IteratorState { position: batch.next_position, issued_ms: now, ..it })
+        });
+        Ok(GetRecordsOutput {
+            records,
+            next_shard_iterator,
+            millis_behind_latest: Some(millis_behind_latest),
+            child_shards: at_closed_end.then_some(children),
+        })
+    }
+}
+
+/// The open shard a record goes to: by explicit hash key, else MD5 of the key.
+fn place(doc: &StreamDoc, key: &str, explicit_hash_key: Option<&str>) -> KResult<Placement> {
+    let hash = match explicit_hash_key {
+        Some(text) => parse_hash_key(text).ok_or_else(|| {
+            KinesisError::invalid_argument(format!(
+                "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was {text}"
+            ))
+        })?,
+        None => partition_hash(key),
+    };
+    let shard = doc.shard_for_hash(hash).ok_or_else(|| KinesisError::internal("No open shard covers the hash key."))?;
+    Ok(Placement { shard_index: shard.index, log_id: log_shard_id(doc.uid, shard.index) })
+}
+
+/// A record's data may not exceed the stream's maximum record size, nor may
+/// data and partition key together.
+fn check_record_size(doc: &StreamDoc, data_len: usize, key_len: usize, path: &str) -> KResult<()> {
+    let max = doc.max_record_size_kib as usize * 1024;
+    if data_len > max {
+        return Err(KinesisError::validation(format!(
+            "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim={data_len} cap={data_len}]' at '{path}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+        )));
+    }
+    if data_len + key_len > max {
+        return Err(KinesisError::invalid_argument(format!(
+            "The record's data ({data_len} bytes) and partition key ({key_len} bytes) exceed the maximum record size of {max} bytes."
+        )));
+    }
+    Ok(())
+}
+
+/// The shards that replaced `index` when it closed.
+fn child_shards(doc: &StreamDoc, index: u32) -> Vec<ChildShard> {
+    doc.shards
+        .iter()
+        .filter(|s| s.parent == Some(index) || s.adjacent_parent == Some(index))
+        .map(|s| ChildShard {
+            shard_id: s.shard_id(),
+            parent_shards: s.parent.into_iter().chain(s.adjacent_parent).map(shard_id).collect(),
+            hash_key_range: HashKeyRange {
+                starting_hash_key: s.hash_start.clone(),
+                ending_hash_key: s.hash_end.clone(),
+            },
+        })
+        .collect()
+}
