@@ -17,3 +17,8 @@ mod store;
 pub use config::KinesisConfig;
 pub use error::{KResult, KinesisError};
 pub use service::Kinesis;
+
+/// Whether the Kinesis model has an operation of this name.
+pub fn is_operation(name: &str) -> bool {
+    aws_model::kinesis::Operation::from_name(name).is_some()
+}

@@ -1,0 +1,339 @@
+//! The request pipeline every AWS service of kinesd sits behind: route by credential scope,
+//! check the protocol envelope, read the body within its bound, verify SigV4, call the service
+//! (catching its panics), and answer in the service's protocol with `x-amzn-RequestId`.
+//!
+//! Order of checks follows Kinesis' observed behaviour (kinesalite `index.js`): method, content
+//! type and target are judged before authentication, so an unknown operation is reported even to
+//! an unsigned request; nothing reaches a service before its signature has verified.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures::{FutureExt, StreamExt};
+use http::{header, HeaderValue, Method, Request, Response};
+use http_body::{Body, Frame};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+
+use crate::amz_date::AmzDate;
+use crate::body::{self, BodyError, BoxError};
+use crate::clock::{Clock, SystemClock};
+use crate::credentials::{CredentialStore, Principal};
+use crate::error::AwsError;
+use crate::protocol::{bare_xml, json, RenderedError};
+use crate::reply::{Reply, ReplyBody};
+use crate::route::{Registered, Registry};
+use crate::service::{JsonService, RequestContext};
+use crate::sigv4;
+use crate::sigv4::canonical::PathEncoding;
+use crate::sigv4::claim::{self, SignatureClaim};
+
+/// How far a header signature's time may be from the server's clock, either way (AWS: 15 minutes).
+pub const CLOCK_SKEW_MAX_DEFAULT: Duration = Duration::from_secs(15 * 60);
+/// Largest request body accepted by default: 16 MiB, above every Kinesis request (PutRecords is
+/// at most 5 MiB of data, about 6.7 MiB once base64-encoded in JSON).
+pub const BODY_BYTES_MAX_DEFAULT: usize = 16 * 1024 * 1024;
+/// How long `serve` lets in-flight requests finish after shutdown is asked for.
+pub const DRAIN_TIMEOUT_DEFAULT: Duration = Duration::from_secs(30);
+/// Open connections served at once by default; further clients wait in the listen backlog.
+pub const CONNECTIONS_MAX_DEFAULT: usize = 4096;
+
+/// Response header carrying the request id on every response.
+const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+/// The awsJson version used for errors of requests no service could be found for.
+const DEFAULT_JSON_VERSION: &str = "1.1";
+
+/// The body type of every response the front produces.
+pub type ResponseBody = UnsyncBoxBody<Bytes, BoxError>;
+
+/// Settings of the front.
+#[derive(Clone)]
+pub struct FrontConfig {
+    /// Where access keys are looked up.
+    pub credentials: Arc<dyn CredentialStore>,
+    /// Allowed difference between a signature's time and the server clock ([`CLOCK_SKEW_MAX_DEFAULT`]).
+    pub clock_skew_max: Duration,
+    /// Largest request body ([`BODY_BYTES_MAX_DEFAULT`]).
+    pub body_bytes_max: usize,
+    /// Bound on draining in-flight requests at shutdown ([`DRAIN_TIMEOUT_DEFAULT`]).
+    pub drain_timeout: Duration,
+}
+
+impl FrontConfig {
+    /// The defaults above, with `credentials`.
+    pub fn new(credentials: Arc<dyn CredentialStore>) -> Self {
+        FrontConfig {
+            credentials,
+            clock_skew_max: CLOCK_SKEW_MAX_DEFAULT,
+            body_bytes_max: BODY_BYTES_MAX_DEFAULT,
+            drain_timeout: DRAIN_TIMEOUT_DEFAULT,
+        }
+    }
+}
+
+/// The HTTP front: registered services plus the configuration to serve them.
+pub struct Front {
+    config: FrontConfig,
+    registry: Registry,
+    clock: Arc<dyn Clock>,
+    connections_max: usize,
+}
+
+/// What the per-request log line reports besides status and latency.
+struct LogFields {
+    service: &'static str,
+    operation: String,
+}
+
+impl Front {
+    /// A front with no services yet, the system clock and [`CONNECTIONS_MAX_DEFAULT`].
+    pub fn new(config: FrontConfig) -> Front {
+        Front {
+            config,
+            registry: Registry::default(),
+            clock: Arc::new(SystemClock),
+            connections_max: CONNECTIONS_MAX_DEFAULT,
+        }
+    }
+
+    /// Serves an awsJson service under its signing name and target prefix (each must be unique).
+    pub fn register_json(&mut self, service: Arc<dyn JsonService>) {
+        self.registry.add_json(service);
+    }
+
+    /// Replaces the clock signatures are checked against (tests pin it).
+    pub fn set_clock(&mut self, clock: Arc<dyn Clock>) {
+        self.clock = clock;
+    }
+
+    /// Sets the bound on connections served at once (at least 1).
+    pub fn set_connections_max(&mut self, connections_max: usize) {
+        self.connections_max = connections_max.max(1);
+    }
+
+    /// The bound on connections served at once.
+    pub fn connections_max(&self) -> usize {
+        self.connections_max
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &FrontConfig {
+        &self.config
+    }
+
+    /// Answers one request. Never panics and never fails: every outcome is an AWS-shaped response
+    /// carrying `x-amzn-RequestId`.
+    pub async fn handle<B>(&self, request: Request<B>) -> Response<ResponseBody>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let started = Instant::now();
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let mut log = LogFields { service: "-", operation: String::new() };
+        let dispatched = AssertUnwindSafe(self.dispatch(&request_id, request, &mut log)).catch_unwind().await;
+        let mut response = dispatched.unwrap_or_else(|panic| {
+            tracing::error!(request_id, panic = panic_message(&*panic), "front panicked while handling a request");
+            rendered(json::render_error(&AwsError::internal_failure(), DEFAULT_JSON_VERSION))
+        });
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert(REQUEST_ID_HEADER, value);
+        }
+        tracing::debug!(
+            request_id,
+            service = log.service,
+            operation = %log.operation,
+            status = response.status().as_u16(),
+            latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "request"
+        );
+        response
+    }
+
+    async fn dispatch<B>(&self, request_id: &str, request: Request<B>, log: &mut LogFields) -> Response<ResponseBody>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let (parts, body) = request.into_parts();
+        let claim = claim::parse(&parts);
+        let by_scope = match &claim {
+            Ok(Some(claim)) => self.registry.by_signing_name(&claim.scope.service),
+            _ => None,
+        };
+        let by_target = || {
+            let target = parts.headers.get("x-amz-target")?.to_str().ok()?;
+            self.registry.by_target_prefix(json::target_prefix(target)?)
+        };
+        let Some(service) = by_scope.or_else(by_target).cloned() else {
+            return unroutable(&parts.method, &claim);
+        };
+        log.service = service.signing_name();
+        match service {
+            Registered::Json(service) => self.json_request(service, request_id, parts, body, claim, log).await,
+        }
+    }
+
+    async fn json_request<B>(
+        &self,
+        service: Arc<dyn JsonService>,
+        request_id: &str,
+        parts: http::request::Parts,
+        body: B,
+        claim: Result<Option<SignatureClaim>, AwsError>,
+        log: &mut LogFields,
+    ) -> Response<ResponseBody>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let version = service.json_version();
+        let fail = |error: AwsError| rendered(json::render_error(&error, version));
+        if parts.method != Method::POST {
+            return unroutable(&parts.method, &claim);
+        }
+        if !json::is_json_content_type(parts.headers.get(header::CONTENT_TYPE)) {
+            // AWS answers a JSON endpoint's unknown content type with a bare 404 (kinesalite).
+            return rendered(bare_xml::render_error(&AwsError::new(404, "UnknownOperationException", "")));
+        }
+        let operation = match json::operation(parts.headers.get("x-amz-target"), service.target_prefix()) {
+            Ok(operation) if service.has_operation(operation) => operation.to_string(),
+            _ => return fail(AwsError::unknown_operation()),
+        };
+        log.operation.clone_from(&operation);
+        let claim = match claim {
+            Ok(Some(claim)) => claim,
+            Ok(None) => return fail(AwsError::missing_authentication_token()),
+            Err(error) => return fail(error),
+        };
+        if claim.scope.service != service.signing_name() {
+            return fail(AwsError::credential_wrong_service(service.signing_name()));
+        }
+        let body = match body::read_bounded(body, content_length(&parts), self.config.body_bytes_max).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => return fail(AwsError::request_entity_too_large(self.config.body_bytes_max)),
+            Err(BodyError::Read(error)) => {
+                tracing::debug!(request_id, %error, "request body could not be read");
+                return fail(AwsError::bad_request("SerializationException", "The request body could not be read."));
+            }
+        };
+        let principal = match self.authenticate(&claim, &parts, &body, PathEncoding::Double) {
+            Ok(principal) => principal,
+            Err(error) => return fail(error),
+        };
+        let ctx = RequestContext {
+            request_id: request_id.to_string(),
+            service: service.signing_name(),
+            operation,
+            region: claim.scope.region.clone(),
+            principal,
+            headers: parts.headers,
+        };
+        match call_json_service(&*service, ctx, body).await {
+            Ok(reply) => reply_response(reply, json::content_type(version)),
+            Err(error) => fail(error),
+        }
+    }
+
+    /// Looks up the signing key and verifies the signature; the principal on success.
+    fn authenticate(
+        &self,
+        claim: &SignatureClaim,
+        parts: &http::request::Parts,
+        body: &[u8],
+        path_encoding: PathEncoding,
+    ) -> Result<Principal, AwsError> {
+        let credential = self
+            .config
+            .credentials
+            .lookup(&claim.access_key_id, claim.session_token.as_deref())
+            .ok_or_else(AwsError::unrecognized_client)?;
+        let now = AmzDate::from_system_time(self.clock.now());
+        sigv4::verify(claim, &credential, parts, body, now, self.config.clock_skew_max, path_encoding)?;
+        Ok(Principal { access_key_id: credential.access_key_id, account_id: credential.account_id })
+    }
+}
+
+/// The answer to a request no service can be found for (or a non-POST to a JSON service):
+/// bare XML 403s for non-POST requests, `UnknownOperationException` for POSTs, as Kinesis answers.
+fn unroutable(method: &Method, claim: &Result<Option<SignatureClaim>, AwsError>) -> Response<ResponseBody> {
+    if method == Method::POST {
+        return rendered(json::render_error(&AwsError::unknown_operation(), DEFAULT_JSON_VERSION));
+    }
+    let error = match claim {
+        Ok(None) => AwsError { status: http::StatusCode::FORBIDDEN, ..AwsError::missing_authentication_token() },
+        _ => AwsError::access_denied_no_operation(),
+    };
+    rendered(bare_xml::render_error(&error))
+}
+
+/// Calls the service, turning a panic (while creating or while polling its future) into
+/// `InternalFailure` so that one bad request cannot take its connection down.
+async fn call_json_service(service: &dyn JsonService, ctx: RequestContext, body: Bytes) -> Result<Reply, AwsError> {
+    let (request_id, operation) = (ctx.request_id.clone(), ctx.operation.clone());
+    let log_panic = |panic: &(dyn std::any::Any + Send)| {
+        tracing::error!(request_id, operation, panic = panic_message(panic), "service panicked");
+        AwsError::internal_failure()
+    };
+    let future = match std::panic::catch_unwind(AssertUnwindSafe(|| service.call(ctx, body))) {
+        Ok(future) => future,
+        Err(panic) => return Err(log_panic(&*panic)),
+    };
+    match AssertUnwindSafe(future).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => Err(log_panic(&*panic)),
+    }
+}
+
+fn reply_response(reply: Reply, default_content_type: &'static str) -> Response<ResponseBody> {
+    let body = match reply.body {
+        ReplyBody::Full(bytes) => full(bytes),
+        ReplyBody::Stream(stream) => {
+            // A panic mid-stream aborts the response (an error frame) instead of ending it cleanly,
+            // so the client cannot mistake a truncated body for a complete one.
+            let frames = AssertUnwindSafe(stream).catch_unwind().map(|chunk| match chunk {
+                Ok(bytes) => Ok(Frame::data(bytes)),
+                Err(panic) => {
+                    tracing::error!(panic = panic_message(&*panic), "response stream panicked");
+                    Err(BoxError::from("response stream panicked"))
+                }
+            });
+            StreamBody::new(frames).boxed_unsync()
+        }
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = reply.status;
+    let content_type = reply.content_type.unwrap_or(default_content_type);
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    for (name, value) in reply.headers {
+        response.headers_mut().append(name, value);
+    }
+    response
+}
+
+fn rendered(error: RenderedError) -> Response<ResponseBody> {
+    let mut response = Response::new(full(error.body));
+    *response.status_mut() = error.status;
+    if let Some(content_type) = error.content_type {
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    response
+}
+
+fn full(bytes: Bytes) -> ResponseBody {
+    Full::new(bytes).map_err(|never| match never {}).boxed_unsync()
+}
+
+fn content_length(parts: &http::request::Parts) -> Option<u64> {
+    parts.headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("<non-string panic>")
+}

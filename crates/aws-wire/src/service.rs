@@ -1,0 +1,48 @@
+//! What a service behind the front implements, and what it is told about each request.
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+
+use crate::credentials::Principal;
+use crate::error::AwsError;
+use crate::reply::Reply;
+
+/// Everything the front established about a request before handing it to a service.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    /// UUID v4, also sent back as `x-amzn-RequestId`.
+    pub request_id: String,
+    /// Signing name of the service, e.g. `kinesis`.
+    pub service: &'static str,
+    /// The operation from `X-Amz-Target`, e.g. `CreateStream`.
+    pub operation: String,
+    /// Region from the credential scope.
+    pub region: String,
+    /// Who signed the request.
+    pub principal: Principal,
+    /// The request headers, as received.
+    pub headers: http::HeaderMap,
+}
+
+/// A service speaking the awsJson protocol (1.0 or 1.1): `POST /` with `X-Amz-Target: <prefix>.<Operation>`.
+pub trait JsonService: Send + Sync + 'static {
+    /// Name in the SigV4 credential scope, e.g. `kinesis`.
+    fn signing_name(&self) -> &'static str;
+
+    /// The `X-Amz-Target` prefix before the dot, e.g. `Kinesis_20131202`.
+    fn target_prefix(&self) -> &'static str;
+
+    /// awsJson version: the content type is `application/x-amz-json-<version>`.
+    fn json_version(&self) -> &'static str {
+        "1.1"
+    }
+
+    /// Whether `operation` exists. The front answers `UnknownOperationException` for the others
+    /// before authenticating, as AWS does; the default lets the service decide in [`JsonService::call`].
+    fn has_operation(&self, _operation: &str) -> bool {
+        true
+    }
+
+    /// Runs one authenticated operation on its raw JSON body.
+    fn call(&self, ctx: RequestContext, body: Bytes) -> BoxFuture<'static, Result<Reply, AwsError>>;
+}

@@ -1,0 +1,215 @@
+//! Configuration: command-line options, each also an environment variable
+//! (KINESD_LISTEN, ...) and a key of an optional TOML file (`--config`).
+//! Precedence: command line, then environment, then file, then default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
+
+#[derive(Parser, Debug)]
+#[command(name = "kinesd", version, about = "A self-hosted, Kinesis-compatible streaming server")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the AWS APIs on one port.
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug, Default)]
+pub struct ServeArgs {
+    /// TOML file with any of the options below (keys as written here, with underscores).
+    #[arg(long, env = "KINESD_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on; port 0 picks a free port (printed on start). Default 127.0.0.1:4567.
+    #[arg(long, env = "KINESD_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Where streams and records are kept. Default ./kinesd-data.
+    #[arg(long, env = "KINESD_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Region in ARNs and credential scopes. Default us-east-1.
+    #[arg(long, env = "KINESD_REGION")]
+    pub region: Option<String>,
+    /// Account id in ARNs. Default 000000000000.
+    #[arg(long, env = "KINESD_ACCOUNT_ID")]
+    pub account_id: Option<String>,
+    /// always: acknowledge after fsync (default); interval: fsync every --durability-interval-ms; none: never fsync.
+    #[arg(long, env = "KINESD_DURABILITY")]
+    pub durability: Option<DurabilityMode>,
+    /// fsync period under --durability interval. Default 200.
+    #[arg(long, env = "KINESD_DURABILITY_INTERVAL_MS")]
+    pub durability_interval_ms: Option<u64>,
+    /// plain or json log lines on stderr. Default plain.
+    #[arg(long, env = "KINESD_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// How long CREATING, UPDATING and DELETING last, in ms (0 allowed). Default 500.
+    #[arg(long, env = "KINESD_TRANSITION_DELAY_MS")]
+    pub transition_delay_ms: Option<u64>,
+    /// Provisioned shard quota of the account. Default 500.
+    #[arg(long, env = "KINESD_SHARD_LIMIT")]
+    pub shard_limit: Option<u32>,
+}
+
+#[derive(ValueEnum, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DurabilityMode {
+    Always,
+    Interval,
+    None,
+}
+
+#[derive(ValueEnum, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Plain,
+    Json,
+}
+
+/// An access key the server accepts.
+#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct CredentialConfig {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+/// The TOML file: the same keys as the options, plus `[[credentials]]`.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub region: Option<String>,
+    pub account_id: Option<String>,
+    pub durability: Option<DurabilityMode>,
+    pub durability_interval_ms: Option<u64>,
+    pub log_format: Option<LogFormat>,
+    pub transition_delay_ms: Option<u64>,
+    pub shard_limit: Option<u32>,
+    #[serde(default)]
+    pub credentials: Vec<CredentialConfig>,
+}
+
+/// The settings the server runs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub region: String,
+    pub account_id: String,
+    pub durability: shard_log::Durability,
+    pub log_format: LogFormat,
+    pub transition_delay: Duration,
+    pub shard_limit: u32,
+    pub credentials: Vec<CredentialConfig>,
+}
+
+pub const LISTEN_DEFAULT: &str = "127.0.0.1:4567";
+pub const DATA_DIR_DEFAULT: &str = "./kinesd-data";
+pub const REGION_DEFAULT: &str = "us-east-1";
+pub const ACCOUNT_ID_DEFAULT: &str = "000000000000";
+pub const DURABILITY_INTERVAL_MS_DEFAULT: u64 = 200;
+pub const TRANSITION_DELAY_MS_DEFAULT: u64 = 500;
+/// The documented default credentials: access key `test`, secret `test`.
+pub const ACCESS_KEY_DEFAULT: &str = "test";
+pub const SECRET_KEY_DEFAULT: &str = "test";
+
+impl ServeArgs {
+    /// Merges options, the file named by `--config`, and defaults.
+    pub fn settings(self) -> Result<Settings, String> {
+        let file = match &self.config {
+            None => FileConfig::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                toml::from_str(&text).map_err(|e| format!("invalid config file {}: {e}", path.display()))?
+            }
+        };
+        let durability = match self.durability.or(file.durability).unwrap_or(DurabilityMode::Always) {
+            DurabilityMode::Always => shard_log::Durability::Always,
+            DurabilityMode::None => shard_log::Durability::None,
+            DurabilityMode::Interval => shard_log::Durability::Interval(Duration::from_millis(
+                self.durability_interval_ms.or(file.durability_interval_ms).unwrap_or(DURABILITY_INTERVAL_MS_DEFAULT),
+            )),
+        };
+        let account_id = self.account_id.or(file.account_id).unwrap_or_else(|| ACCOUNT_ID_DEFAULT.into());
+        if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("account id {account_id:?} must be 12 digits"));
+        }
+        let credentials = if file.credentials.is_empty() {
+            vec![CredentialConfig {
+                access_key_id: ACCESS_KEY_DEFAULT.into(),
+                secret_access_key: SECRET_KEY_DEFAULT.into(),
+            }]
+        } else {
+            file.credentials
+        };
+        Ok(Settings {
+            listen: self.listen.or(file.listen).unwrap_or_else(|| LISTEN_DEFAULT.parse().expect("valid default")),
+            data_dir: self.data_dir.or(file.data_dir).unwrap_or_else(|| DATA_DIR_DEFAULT.into()),
+            region: self.region.or(file.region).unwrap_or_else(|| REGION_DEFAULT.into()),
+            account_id,
+            durability,
+            log_format: self.log_format.or(file.log_format).unwrap_or(LogFormat::Plain),
+            transition_delay: Duration::from_millis(
+                self.transition_delay_ms.or(file.transition_delay_ms).unwrap_or(TRANSITION_DELAY_MS_DEFAULT),
+            ),
+            shard_limit: self.shard_limit.or(file.shard_limit).unwrap_or(kinesis_shard_limit_default()),
+            credentials,
+        })
+    }
+}
+
+fn kinesis_shard_limit_default() -> u32 {
+    kinesis::KinesisConfig::default().shard_limit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_when_nothing_is_given() {
+        let s = ServeArgs::default().settings().unwrap();
+        assert_eq!(s.listen, "127.0.0.1:4567".parse().unwrap());
+        assert_eq!(s.data_dir, PathBuf::from("./kinesd-data"));
+        assert_eq!((s.region.as_str(), s.account_id.as_str()), ("us-east-1", "000000000000"));
+        assert_eq!(s.durability, shard_log::Durability::Always);
+        assert_eq!(s.transition_delay, Duration::from_millis(500));
+        assert_eq!(s.credentials[0].access_key_id, "test");
+    }
+
+    #[test]
+    fn the_command_line_beats_the_file_which_beats_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kinesd.toml");
+        std::fs::write(
+            &path,
+            "region = \"eu-west-1\"\naccount_id = \"123456789012\"\ndurability = \"interval\"\n\
+             [[credentials]]\naccess_key_id = \"AK\"\nsecret_access_key = \"SK\"\n",
+        )
+        .unwrap();
+        let args = ServeArgs { config: Some(path), region: Some("ap-south-1".into()), ..ServeArgs::default() };
+        let s = args.settings().unwrap();
+        assert_eq!(s.region, "ap-south-1");
+        assert_eq!(s.account_id, "123456789012");
+        assert_eq!(s.durability, shard_log::Durability::Interval(Duration::from_millis(200)));
+        assert_eq!(
+            s.credentials,
+            vec![CredentialConfig { access_key_id: "AK".into(), secret_access_key: "SK".into() }]
+        );
+    }
+
+    #[test]
+    fn bad_files_and_account_ids_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "no_such_key = 1\n").unwrap();
+        assert!(ServeArgs { config: Some(path), ..ServeArgs::default() }.settings().is_err());
+        assert!(ServeArgs { account_id: Some("12".into()), ..ServeArgs::default() }.settings().is_err());
+    }
+}

@@ -1,0 +1,139 @@
+//! Wiring: storage, services, the HTTP front, housekeeping, shutdown.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_wire::{AwsError, Credential, Front, FrontConfig, JsonService, Reply, RequestContext, StaticCredentials};
+use futures::future::BoxFuture;
+use kinesis::{Kinesis, KinesisConfig};
+use shard_log::{FileLog, LogOptions};
+
+use crate::config::{LogFormat, Settings};
+
+/// How often stream state transitions are completed.
+const HOUSEKEEPING_PERIOD: Duration = Duration::from_millis(100);
+/// How long in-flight requests may take to finish on shutdown.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Plain => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// The Kinesis service behind the awsJson front.
+struct KinesisJson(Kinesis);
+
+impl JsonService for KinesisJson {
+    fn signing_name(&self) -> &'static str {
+        "kinesis"
+    }
+
+    fn target_prefix(&self) -> &'static str {
+        "Kinesis_20131202"
+    }
+
+    fn has_operation(&self, operation: &str) -> bool {
+        kinesis::is_operation(operation)
+    }
+
+    fn call(&self, ctx: RequestContext, body: bytes::Bytes) -> BoxFuture<'static, Result<Reply, AwsError>> {
+        let kinesis = self.0.clone();
+        Box::pin(async move {
+            match kinesis.call(&ctx.operation, &body).await {
+                Ok(out) => Ok(Reply::json(out.into())),
+                Err(e) => Err(AwsError::new(e.status, e.code, e.message)),
+            }
+        })
+    }
+}
+
+pub async fn serve(settings: Settings) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let log_options = LogOptions { durability: settings.durability, ..LogOptions::default() };
+    let log = FileLog::open(&settings.data_dir, log_options).map_err(|e| format!("cannot open the shard log: {e}"))?;
+    let log = Arc::new(log);
+    let kinesis_config = KinesisConfig {
+        region: settings.region.clone(),
+        account_id: settings.account_id.clone(),
+        transition_delay: settings.transition_delay,
+        shard_limit: settings.shard_limit,
+        ..KinesisConfig::default()
+    };
+    let kinesis = Kinesis::open(&settings.data_dir, kinesis_config, log.clone()).map_err(|e| e.message)?;
+    let credentials = settings
+        .credentials
+        .iter()
+        .map(|c| Credential {
+            access_key_id: c.access_key_id.clone(),
+            secret_access_key: c.secret_access_key.clone(),
+            account_id: settings.account_id.clone(),
+        })
+        .collect();
+    let mut front_config = FrontConfig::new(Arc::new(StaticCredentials::new(credentials)));
+    front_config.drain_timeout = DRAIN_TIMEOUT;
+    let mut front = Front::new(front_config);
+    front.register_json(Arc::new(KinesisJson(kinesis.clone())));
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    {
+        // The first stdout line tells scripts and tests where to connect.
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "kinesd listening on http://{addr}");
+        let _ = out.flush();
+    }
+    tracing::info!(%addr, data_dir = %settings.data_dir.display(), startup_ms = started.elapsed().as_millis() as u64, "kinesd ready");
+    let housekeeping = tokio::spawn(housekeeping(kinesis.clone()));
+    let result = aws_wire::serve(listener, Arc::new(front), shutdown_signal()).await;
+    housekeeping.abort();
+    tracing::info!("shutting down: flushing the shard log");
+    let flushed = tokio::task::spawn_blocking(move || log.shutdown()).await;
+    result.map_err(|e| format!("server error: {e}"))?;
+    match flushed {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(format!("flush on shutdown failed: {e}")),
+        Err(e) => Err(format!("flush on shutdown panicked: {e}")),
+    }
+}
+
+/// Completes stream transitions and deletes expired segments, forever.
+async fn housekeeping(kinesis: Kinesis) {
+    let retention_period = KinesisConfig::default().retention_sweep_interval;
+    let mut last_sweep = std::time::Instant::now();
+    let mut tick = tokio::time::interval(HOUSEKEEPING_PERIOD);
+    loop {
+        tick.tick().await;
+        let k = kinesis.clone();
+        let sweep = last_sweep.elapsed() >= retention_period;
+        if sweep {
+            last_sweep = std::time::Instant::now();
+        }
+        let outcome = tokio::task::spawn_blocking(move || {
+            k.housekeeping()?;
+            if sweep {
+                k.enforce_retention()?;
+            }
+            Ok::<(), kinesis::KinesisError>(())
+        })
+        .await;
+        if let Ok(Err(e)) = outcome {
+            tracing::error!(error = %e.message, "housekeeping failed");
+        }
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+    }
+}
