@@ -16,21 +16,16 @@ pub fn parse_hash_key(text: &str) -> Option<u128> {
 }
 
 /// Splits the whole key space into `n` contiguous ranges as AWS does:
-/// range i starts at floor(i * 2^128 / n).
+/// range i starts at i * floor(2^128 / n); the last range takes the rest.
 pub fn split_even(n: u32) -> Vec<(u128, u128)> {
     assert!(n >= 1, "at least one shard");
     if n == 1 {
         return vec![(0, u128::MAX)];
     }
     let n = u128::from(n);
-    // 2^128 = q * n + r, computed without overflowing u128.
-    let (mut q, mut r) = (u128::MAX / n, u128::MAX % n + 1);
-    if r == n {
-        q += 1;
-        r = 0;
-    }
-    let start = |i: u128| i * q + (i * r) / n;
-    (0..n).map(|i| (start(i), if i + 1 == n { u128::MAX } else { start(i + 1) - 1 })).collect()
+    // floor(2^128 / n) for n >= 2, without overflowing u128.
+    let width = u128::MAX / n + u128::from(u128::MAX % n == n - 1);
+    (0..n).map(|i| (i * width, if i + 1 == n { u128::MAX } else { (i + 1) * width - 1 })).collect()
 }
 
 #[cfg(test)]
@@ -46,6 +41,9 @@ mod tests {
         let three = split_even(3);
         assert_eq!(three[1].0, 113427455640312821154458202477256070485);
         assert_eq!(three[2].0, 226854911280625642308916404954512140970);
+        // floor(2^128 / 7) = 48611766702991209066196372490252601636
+        let seven = split_even(7);
+        assert_eq!(seven[2].0, 2 * 48611766702991209066196372490252601636);
         for n in [1u32, 2, 3, 4, 7, 500] {
             let ranges = split_even(n);
             assert_eq!(ranges.len(), n as usize);

@@ -17,8 +17,9 @@ use crate::model::{log_shard_id, parse_shard_id, shard_id, StreamDoc};
 use crate::seqno::SequenceNumber;
 use crate::{KResult, Kinesis, KinesisError};
 
-/// Bytes of one PutRecords request, partition keys included (AWS: 5 MiB).
-const PUT_RECORDS_BYTES_MAX: usize = 5 * 1024 * 1024;
+/// Bytes of one PutRecords request, partition keys included (AWS's current
+/// API reference: 10 MiB, raised from 5 MiB along with MaxRecordSizeInKiB).
+const PUT_RECORDS_BYTES_MAX: usize = 10 * 1024 * 1024;
 /// Records one GetRecords call returns at most (AWS: 10,000).
 const GET_RECORDS_MAX: usize = 10_000;
 /// Bytes one GetRecords call returns at most (AWS: 10 MiB).
@@ -60,7 +61,7 @@ impl Kinesis {
             .sum();
         if total > PUT_RECORDS_BYTES_MAX {
             return Err(KinesisError::invalid_argument(format!(
-                "Records size exceeds 5 MB limit: the request carries {total} bytes of data and partition keys."
+                "Records size exceeds 10 MiB limit: the request carries {total} bytes of data and partition keys."
             )));
         }
         let now = self.now_ms();

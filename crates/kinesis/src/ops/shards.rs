@@ -72,7 +72,8 @@ impl Kinesis {
         };
         let state = self.inner.state.read();
         let (doc, _) = self.visible(&state, &name, now)?;
-        if created_ms.is_some_and(|c| c != doc.created_ms) {
+        // Clients send whole seconds (botocore's default precision).
+        if created_ms.is_some_and(|c| c.div_euclid(1000) != doc.created_ms.div_euclid(1000)) {
             return Err(self.not_found(&name));
         }
         let trim_horizon_ms = now - doc.retention_ms();

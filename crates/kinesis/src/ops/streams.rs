@@ -124,7 +124,7 @@ impl Kinesis {
 
     /// Shard and on-demand stream quotas, as DescribeLimits reports them.
     fn check_capacity(&self, mode: Mode, shard_count: u32) -> KResult<()> {
-        let (open, on_demand) = self.usage();
+        let (_, open, on_demand) = self.usage();
         let cfg = &self.inner.cfg;
         match mode {
             Mode::Provisioned if open + shard_count > cfg.shard_limit => Err(KinesisError::limit_exceeded(format!(
@@ -141,14 +141,17 @@ impl Kinesis {
         }
     }
 
-    /// (open shards of provisioned streams, on-demand streams) right now.
-    fn usage(&self) -> (u32, u32) {
+    /// Counts right now: (open shards of every stream, open shards of
+    /// provisioned streams, which the shard quota bounds, on-demand streams).
+    fn usage(&self) -> (u32, u32, u32) {
         let now = self.now_ms();
         let state = self.inner.state.read();
         let live = || state.streams.values().filter(|d| d.status_at(now).is_some());
-        let open = live().filter(|d| d.mode == Mode::Provisioned).map(|d| d.open_shards().count() as u32).sum();
+        let open = |d: &StreamDoc| d.open_shards().count() as u32;
+        let all = live().map(open).sum();
+        let provisioned = live().filter(|d| d.mode == Mode::Provisioned).map(open).sum();
         let on_demand = live().filter(|d| d.mode == Mode::OnDemand).count() as u32;
-        (open, on_demand)
+        (all, provisioned, on_demand)
     }
 
     pub(crate) fn delete_stream(&self, input: DeleteStreamInput) -> KResult<()> {
@@ -314,7 +317,7 @@ impl Kinesis {
     }
 
     pub(crate) fn describe_limits(&self, _input: DescribeLimitsInput) -> KResult<DescribeLimitsOutput> {
-        let (open, on_demand) = self.usage();
+        let (open, _, on_demand) = self.usage();
         Ok(DescribeLimitsOutput {
             shard_limit: self.inner.cfg.shard_limit as i32,
             open_shard_count: open as i32,
