@@ -33,7 +33,7 @@ use crate::sigv4::claim::{self, SignatureClaim};
 /// How far a header signature's time may be from the server's clock, either way (AWS: 15 minutes).
 pub const CLOCK_SKEW_MAX_DEFAULT: Duration = Duration::from_secs(15 * 60);
 /// Largest request body accepted by default: 16 MiB, above every Kinesis request (PutRecords is
-/// at most 5 MiB of data, about 6.7 MiB once base64-encoded in JSON).
+/// at most 10 MiB of data and keys, about 13.4 MiB once base64-encoded in JSON).
 pub const BODY_BYTES_MAX_DEFAULT: usize = 16 * 1024 * 1024;
 /// How long `serve` lets in-flight requests finish after shutdown is asked for.
 pub const DRAIN_TIMEOUT_DEFAULT: Duration = Duration::from_secs(30);
