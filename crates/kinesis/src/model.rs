@@ -87,6 +87,9 @@ pub struct StreamDoc {
     pub tags: BTreeMap<String, String>,
     pub shard_level_metrics: Vec<String>,
     pub max_record_size_kib: i32,
+    /// When UpdateShardCount ran (AWS allows ten per rolling 24 hours).
+    #[serde(default)]
+    pub scalings_ms: Vec<i64>,
 }
 
 impl StreamDoc {
@@ -111,6 +114,28 @@ impl StreamDoc {
             let (start, end) = s.hash_range();
             start <= hash && hash <= end
         })
+    }
+
+    /// The index the next new shard gets.
+    pub fn next_shard_index(&self) -> u32 {
+        self.shards.iter().map(|s| s.index + 1).max().unwrap_or(0)
+    }
+
+    /// Panics unless the open shards cover 0..2^128-1 exactly, without
+    /// overlap: an invariant every change to the shard map keeps.
+    pub fn assert_hash_coverage(&self) {
+        let mut ranges: Vec<(u128, u128)> = self.open_shards().map(|s| s.hash_range()).collect();
+        ranges.sort_unstable();
+        assert_eq!(ranges.first().map(|r| r.0), Some(0), "stream {}: hash key 0 uncovered", self.name);
+        assert_eq!(ranges.last().map(|r| r.1), Some(u128::MAX), "stream {}: top hash key uncovered", self.name);
+        for pair in ranges.windows(2) {
+            assert_eq!(
+                pair[0].1.checked_add(1),
+                Some(pair[1].0),
+                "stream {}: gap or overlap in hash ranges",
+                self.name
+            );
+        }
     }
 
     pub fn shard(&self, index: u32) -> Option<&ShardDoc> {

@@ -65,8 +65,19 @@ impl Kinesis {
         for doc in store.load()? {
             for shard in &doc.shards {
                 let id = log_shard_id(doc.uid, shard.index);
-                if log.bounds(&id).is_err() {
-                    log.create_shard(&id, ShardSpec { start_position: 0, retention_ms: doc.retention_ms() })?;
+                let log_closed = match log.bounds(&id) {
+                    Ok(bounds) => bounds.closed,
+                    Err(_) => {
+                        log.create_shard(&id, ShardSpec { start_position: 0, retention_ms: doc.retention_ms() })?;
+                        false
+                    }
+                };
+                // A reshard closes log shards before it stores the new shard
+                // map; a crash in between leaves them to be reopened.
+                match (shard.closed.is_some(), log_closed) {
+                    (false, true) => log.reopen_shard(&id)?,
+                    (true, false) => log.close_shard(&id)?,
+                    _ => {}
                 }
                 wanted.insert(id);
             }
@@ -116,6 +127,9 @@ impl Kinesis {
             Operation::PutRecords => json(self.put_records(decode(body)?).await),
             Operation::GetShardIterator => json(self.get_shard_iterator(decode(body)?)),
             Operation::GetRecords => json(self.get_records(decode(body)?)),
+            Operation::SplitShard => unit(self.split_shard(decode(body)?)),
+            Operation::MergeShards => unit(self.merge_shards(decode(body)?)),
+            Operation::UpdateShardCount => json(self.update_shard_count(decode(body)?)),
             other => Err(KinesisError {
                 code: "UnknownOperationException",
                 status: 400,

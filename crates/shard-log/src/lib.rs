@@ -164,6 +164,9 @@ pub trait ShardLog: Send + Sync + 'static {
     fn create_shard(&self, id: &ShardId, spec: ShardSpec) -> Result<()>;
     /// Seals a shard: reads go on, appends fail with `ShardClosed`.
     fn close_shard(&self, id: &ShardId) -> Result<()>;
+    /// Undoes `close_shard`: for a caller whose own record of the close
+    /// was lost in a crash.
+    fn reopen_shard(&self, id: &ShardId) -> Result<()>;
     /// Removes a shard and all its records.
     fn delete_shard(&self, id: &ShardId) -> Result<()>;
     /// Ids of every shard in the log.

@@ -137,6 +137,10 @@ impl ShardLog for FileLog {
         self.shard(id)?.close(&self.ctx)
     }
 
+    fn reopen_shard(&self, id: &ShardId) -> Result<()> {
+        self.shard(id)?.reopen(&self.ctx)
+    }
+
     fn delete_shard(&self, id: &ShardId) -> Result<()> {
         let shard = self.shards.write().remove(id).ok_or_else(|| Error::ShardNotFound(id.clone()))?;
         shard.mark_deleted();

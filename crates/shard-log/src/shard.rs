@@ -625,6 +625,10 @@ impl Shard {
         self.update_meta(ctx, |m| m.closed = true)
     }
 
+    pub fn reopen(&self, ctx: &Ctx) -> Result<()> {
+        self.update_meta(ctx, |m| m.closed = false)
+    }
+
     pub fn set_retention(&self, ctx: &Ctx, retention_ms: i64) -> Result<()> {
         self.update_meta(ctx, |m| m.retention_ms = retention_ms)
     }

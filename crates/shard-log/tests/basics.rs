@@ -83,6 +83,8 @@ fn closed_shards_refuse_appends_but_stay_readable_across_reopen() {
     assert!(log.bounds(&id).unwrap().closed);
     assert!(matches!(log.append(&id, &batch("b", 1, 5, T0_MS)), Err(Error::ShardClosed(_))));
     assert_eq!(read_all(&log, &id).len(), 2);
+    log.reopen_shard(&id).unwrap();
+    assert_eq!(append(&log, &id, &batch("c", 1, 5, T0_MS)), 2, "reopened shards take appends again");
 }
 
 #[test]

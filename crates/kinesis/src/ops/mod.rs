@@ -2,6 +2,7 @@
 //! stored documents to the model's output shapes they share.
 
 mod records;
+mod reshard;
 mod shards;
 mod streams;
 mod tags;

@@ -25,6 +25,19 @@ const GET_RECORDS_MAX: usize = 10_000;
 /// Bytes one GetRecords call returns at most (AWS: 10 MiB).
 const GET_RECORDS_BYTES_MAX: usize = 10 * 1024 * 1024;
 
+/// Placements a put tries when resharding keeps closing its shard.
+const RESHARD_RETRIES_MAX: usize = 3;
+
+/// A PutRecords result entry for a record that could not be stored.
+fn internal_failure_entry() -> PutRecordsResultEntry {
+    PutRecordsResultEntry {
+        sequence_number: None,
+        shard_id: None,
+        error_code: Some("InternalFailure".into()),
+        error_message: Some("Internal service failure.".into()),
+    }
+}
+
 /// Where one record goes.
 struct Placement {
     shard_index: u32,
@@ -37,14 +50,24 @@ impl Kinesis {
         let data = input.data.expect("validated: required").into_bytes();
         let key = input.partition_key.expect("validated: required");
         let now = self.now_ms();
-        let place = {
-            let state = self.inner.state.read();
-            let doc = self.writable(&state, &name, now)?;
-            check_record_size(doc, data.len(), key.len(), "data")?;
-            place(doc, &key, input.explicit_hash_key.as_deref())?
-        };
         let record = shard_log::Record { partition_key: Bytes::from(key), data, arrival_ms: now };
-        let ack = self.append(&name, &place.log_id, &[record]).await?;
+        let key = std::str::from_utf8(&record.partition_key).expect("keys are strings");
+        let mut attempts = 0;
+        let (place, ack) = loop {
+            let place = {
+                let state = self.inner.state.read();
+                let doc = self.writable(&state, &name, now)?;
+                check_record_size(doc, record.data.len(), key.len(), "data")?;
+                place(doc, key, input.explicit_hash_key.as_deref())?
+            };
+            match self.append(&name, &place.log_id, std::slice::from_ref(&record)).await? {
+                Some(ack) => break (place, ack),
+                None => attempts += 1,
+            }
+            if attempts == RESHARD_RETRIES_MAX {
+                return Err(KinesisError::internal("The stream kept resharding; retry the request."));
+            }
+        };
         Ok(PutRecordOutput {
             shard_id: shard_id(place.shard_index),
             sequence_number: SequenceNumber::new(place.shard_index, ack.first_position).encode(),
@@ -65,8 +88,7 @@ impl Kinesis {
             )));
         }
         let now = self.now_ms();
-        // One batch per shard, in request order within each shard.
-        let mut groups: Vec<(Placement, Vec<usize>, Vec<shard_log::Record>)> = Vec::new();
+        let mut pending: Vec<(usize, Option<String>, shard_log::Record)> = Vec::with_capacity(entries.len());
         {
             let state = self.inner.state.read();
             let doc = self.writable(&state, &name, now)?;
@@ -74,49 +96,71 @@ impl Kinesis {
                 let data = entry.data.expect("validated: required").into_bytes();
                 let key = entry.partition_key.expect("validated: required");
                 check_record_size(doc, data.len(), key.len(), &format!("records.{}.member.data", i + 1))?;
-                let place = place(doc, &key, entry.explicit_hash_key.as_deref())?;
                 let record = shard_log::Record { partition_key: Bytes::from(key), data, arrival_ms: now };
-                match groups.iter_mut().find(|g| g.0.shard_index == place.shard_index) {
-                    Some(group) => {
-                        group.1.push(i);
-                        group.2.push(record);
+                pending.push((i, entry.explicit_hash_key, record));
+            }
+        }
+        let mut results: Vec<Option<PutRecordsResultEntry>> = vec![None; pending.len()];
+        let mut failed = 0;
+        for _ in 0..RESHARD_RETRIES_MAX {
+            if pending.is_empty() {
+                break;
+            }
+            // One batch per shard, in request order within each shard.
+            let mut groups: Vec<(Placement, Vec<(usize, Option<String>, shard_log::Record)>)> = Vec::new();
+            {
+                let state = self.inner.state.read();
+                let doc = self.writable(&state, &name, now)?;
+                for item in pending.drain(..) {
+                    let key = std::str::from_utf8(&item.2.partition_key).expect("keys are strings");
+                    let place = place(doc, key, item.1.as_deref())?;
+                    match groups.iter_mut().find(|g| g.0.shard_index == place.shard_index) {
+                        Some(group) => group.1.push(item),
+                        None => groups.push((place, vec![item])),
                     }
-                    None => groups.push((place, vec![i], vec![record])),
+                }
+            }
+            // Write every shard's batch first, then wait: one group commit covers all.
+            let tickets: Vec<_> = groups
+                .iter()
+                .map(|(p, items)| {
+                    let records: Vec<shard_log::Record> = items.iter().map(|i| i.2.clone()).collect();
+                    self.inner.log.append(&p.log_id, &records)
+                })
+                .collect();
+            for ((place, items), ticket) in groups.into_iter().zip(tickets) {
+                let outcome = match ticket {
+                    // Closed by a reshard since placing: place these again.
+                    Err(shard_log::Error::ShardClosed(_)) => {
+                        pending.extend(items);
+                        continue;
+                    }
+                    Err(shard_log::Error::ShardNotFound(_)) => return Err(self.not_found(&name)),
+                    Ok(ticket) => ticket.await,
+                    Err(e) => Err(e),
+                };
+                for (k, (i, _, _)) in items.into_iter().enumerate() {
+                    results[i] = Some(match &outcome {
+                        Ok(ack) => PutRecordsResultEntry {
+                            sequence_number: Some(
+                                SequenceNumber::new(place.shard_index, ack.first_position + k as u64).encode(),
+                            ),
+                            shard_id: Some(shard_id(place.shard_index)),
+                            error_code: None,
+                            error_message: None,
+                        },
+                        Err(e) => {
+                            failed += 1;
+                            tracing::error!(error = %e, "PutRecords batch failed");
+                            internal_failure_entry()
+                        }
+                    });
                 }
             }
         }
-        let count = groups.iter().map(|g| g.1.len()).sum();
-        // Write every shard's batch first, then wait: one group commit covers all.
-        let tickets: Vec<_> = groups.iter().map(|(p, _, records)| self.inner.log.append(&p.log_id, records)).collect();
-        let mut results: Vec<Option<PutRecordsResultEntry>> = vec![None; count];
-        let mut failed = 0;
-        for ((place, indexes, _), ticket) in groups.iter().zip(tickets) {
-            let outcome = match ticket {
-                Ok(ticket) => ticket.await,
-                Err(e) => Err(e),
-            };
-            for (k, &i) in indexes.iter().enumerate() {
-                results[i] = Some(match &outcome {
-                    Ok(ack) => PutRecordsResultEntry {
-                        sequence_number: Some(
-                            SequenceNumber::new(place.shard_index, ack.first_position + k as u64).encode(),
-                        ),
-                        shard_id: Some(shard_id(place.shard_index)),
-                        error_code: None,
-                        error_message: None,
-                    },
-                    Err(e) => {
-                        failed += 1;
-                        tracing::error!(error = %e, "PutRecords batch failed");
-                        PutRecordsResultEntry {
-                            sequence_number: None,
-                            shard_id: None,
-                            error_code: Some("InternalFailure".into()),
-                            error_message: Some("Internal service failure.".into()),
-                        }
-                    }
-                });
-            }
+        for (i, _, _) in pending {
+            failed += 1;
+            results[i] = Some(internal_failure_entry());
         }
         Ok(PutRecordsOutput {
             failed_record_count: Some(failed),
@@ -125,14 +169,15 @@ impl Kinesis {
         })
     }
 
-    /// Appends and waits for durability, mapping a vanished shard to the
-    /// stream's absence.
-    async fn append(&self, stream: &str, id: &ShardId, records: &[shard_log::Record]) -> KResult<AppendAck> {
+    /// Appends and waits for durability; `None` when a reshard closed the
+    /// shard since the record was placed (the caller places it again).
+    async fn append(&self, stream: &str, id: &ShardId, records: &[shard_log::Record]) -> KResult<Option<AppendAck>> {
         let ticket = match self.inner.log.append(id, records) {
             Err(shard_log::Error::ShardNotFound(_)) => return Err(self.not_found(stream)),
+            Err(shard_log::Error::ShardClosed(_)) => return Ok(None),
             other => other?,
         };
-        Ok(ticket.await?)
+        Ok(Some(ticket.await?))
     }
 
     pub(crate) fn get_shard_iterator(&self, input: GetShardIteratorInput) -> KResult<GetShardIteratorOutput> {

@@ -108,7 +108,9 @@ impl Kinesis {
             tags,
             shard_level_metrics: Vec::new(),
             max_record_size_kib,
+            scalings_ms: Vec::new(),
         };
+        doc.assert_hash_coverage();
         for shard in &doc.shards {
             let spec = ShardSpec { start_position: 0, retention_ms: doc.retention_ms() };
             if let Err(e) = self.inner.log.create_shard(&log_shard_id(uid, shard.index), spec) {
