@@ -90,6 +90,15 @@ pub struct StreamDoc {
     /// When UpdateShardCount ran (AWS allows ten per rolling 24 hours).
     #[serde(default)]
     pub scalings_ms: Vec<i64>,
+    /// The KMS key of server-side encryption, when it is on.
+    #[serde(default)]
+    pub encryption_key_id: Option<String>,
+    /// Warm throughput asked for an on-demand stream, MiB/s.
+    #[serde(default)]
+    pub warm_throughput_mibps: Option<i32>,
+    /// The resource policy document, as given.
+    #[serde(default)]
+    pub resource_policy: Option<String>,
 }
 
 impl StreamDoc {

@@ -30,6 +30,10 @@ impl Store {
              CREATE TABLE IF NOT EXISTS counters (
                  name TEXT PRIMARY KEY,
                  value INTEGER NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS settings (
+                 name TEXT PRIMARY KEY,
+                 value TEXT NOT NULL
              );",
         )
         .map_err(db_err)?;
@@ -56,6 +60,25 @@ impl Store {
 
     pub fn delete(&self, name: &str) -> Result<(), crate::KinesisError> {
         self.conn.execute("DELETE FROM streams WHERE name = ?1", params![name]).map_err(db_err)?;
+        Ok(())
+    }
+
+    /// An account-level setting, as stored JSON.
+    pub fn setting(&self, name: &str) -> Result<Option<String>, crate::KinesisError> {
+        self.conn
+            .query_row("SELECT value FROM settings WHERE name = ?1", params![name], |r| r.get(0))
+            .optional()
+            .map_err(db_err)
+    }
+
+    pub fn put_setting(&self, name: &str, value: &str) -> Result<(), crate::KinesisError> {
+        self.conn
+            .execute(
+                "INSERT INTO settings (name, value) VALUES (?1, ?2)
+                 ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                params![name, value],
+            )
+            .map_err(db_err)?;
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 
 mod records;
 mod reshard;
+mod settings;
 mod shards;
 mod streams;
 mod tags;
@@ -65,8 +66,8 @@ pub(crate) fn monitoring_out(doc: &StreamDoc) -> Vec<EnhancedMetrics> {
     vec![EnhancedMetrics { shard_level_metrics: Some(metrics) }]
 }
 
-pub(crate) fn encryption_out() -> Option<EncryptionType> {
-    Some(EncryptionType::None)
+pub(crate) fn encryption_out(doc: &StreamDoc) -> Option<EncryptionType> {
+    Some(if doc.encryption_key_id.is_some() { EncryptionType::Kms } else { EncryptionType::None })
 }
 
 pub(crate) fn ts(ms: i64) -> Timestamp {

@@ -25,6 +25,18 @@ const GET_RECORDS_MAX: usize = 10_000;
 /// Bytes one GetRecords call returns at most (AWS: 10 MiB).
 const GET_RECORDS_BYTES_MAX: usize = 10 * 1024 * 1024;
 
+fn encryption(encrypted: bool) -> EncryptionType {
+    if encrypted {
+        EncryptionType::Kms
+    } else {
+        EncryptionType::None
+    }
+}
+
+/// A record of a PutRecords request still to be stored: its index in the
+/// request, its explicit hash key, the record.
+type PendingRecord = (usize, Option<String>, shard_log::Record);
+
 /// Placements a put tries when resharding keeps closing its shard.
 const RESHARD_RETRIES_MAX: usize = 3;
 
@@ -53,15 +65,15 @@ impl Kinesis {
         let record = shard_log::Record { partition_key: Bytes::from(key), data, arrival_ms: now };
         let key = std::str::from_utf8(&record.partition_key).expect("keys are strings");
         let mut attempts = 0;
-        let (place, ack) = loop {
-            let place = {
+        let (place, ack, encrypted) = loop {
+            let (place, encrypted) = {
                 let state = self.inner.state.read();
                 let doc = self.writable(&state, &name, now)?;
                 check_record_size(doc, record.data.len(), key.len(), "data")?;
-                place(doc, key, input.explicit_hash_key.as_deref())?
+                (place(doc, key, input.explicit_hash_key.as_deref())?, doc.encryption_key_id.is_some())
             };
             match self.append(&name, &place.log_id, std::slice::from_ref(&record)).await? {
-                Some(ack) => break (place, ack),
+                Some(ack) => break (place, ack, encrypted),
                 None => attempts += 1,
             }
             if attempts == RESHARD_RETRIES_MAX {
@@ -71,7 +83,7 @@ impl Kinesis {
         Ok(PutRecordOutput {
             shard_id: shard_id(place.shard_index),
             sequence_number: SequenceNumber::new(place.shard_index, ack.first_position).encode(),
-            encryption_type: Some(EncryptionType::None),
+            encryption_type: Some(encryption(encrypted)),
         })
     }
 
@@ -88,8 +100,8 @@ impl Kinesis {
             )));
         }
         let now = self.now_ms();
-        let mut pending: Vec<(usize, Option<String>, shard_log::Record)> = Vec::with_capacity(entries.len());
-        {
+        let mut pending: Vec<PendingRecord> = Vec::with_capacity(entries.len());
+        let encrypted = {
             let state = self.inner.state.read();
             let doc = self.writable(&state, &name, now)?;
             for (i, entry) in entries.into_iter().enumerate() {
@@ -99,7 +111,8 @@ impl Kinesis {
                 let record = shard_log::Record { partition_key: Bytes::from(key), data, arrival_ms: now };
                 pending.push((i, entry.explicit_hash_key, record));
             }
-        }
+            doc.encryption_key_id.is_some()
+        };
         let mut results: Vec<Option<PutRecordsResultEntry>> = vec![None; pending.len()];
         let mut failed = 0;
         for _ in 0..RESHARD_RETRIES_MAX {
@@ -107,7 +120,7 @@ impl Kinesis {
                 break;
             }
             // One batch per shard, in request order within each shard.
-            let mut groups: Vec<(Placement, Vec<(usize, Option<String>, shard_log::Record)>)> = Vec::new();
+            let mut groups: Vec<(Placement, Vec<PendingRecord>)> = Vec::new();
             {
                 let state = self.inner.state.read();
                 let doc = self.writable(&state, &name, now)?;
@@ -165,7 +178,7 @@ impl Kinesis {
         Ok(PutRecordsOutput {
             failed_record_count: Some(failed),
             records: results.into_iter().map(|r| r.expect("every record placed")).collect(),
-            encryption_type: Some(EncryptionType::None),
+            encryption_type: Some(encryption(encrypted)),
         })
     }
 
@@ -264,7 +277,7 @@ impl Kinesis {
                 ),
             ));
         }
-        let (closed_end, children) = {
+        let (closed_end, children, encrypted) = {
             let state = self.inner.state.read();
             let name = state.names_by_uid.get(&it.stream_uid).ok_or_else(|| {
                 KinesisError::not_found(format!(
@@ -275,7 +288,7 @@ impl Kinesis {
             })?;
             let doc = self.writable(&state, name, now)?;
             let shard = doc.shard(it.shard_index).expect("iterators name existing shards");
-            (shard.closed.map(|c| c.end_position), child_shards(doc, it.shard_index))
+            (shard.closed.map(|c| c.end_position), child_shards(doc, it.shard_index), doc.encryption_key_id.is_some())
         };
         let log_id = log_shard_id(it.stream_uid, it.shard_index);
         let limit = input.limit.map_or(GET_RECORDS_MAX, |l| l as usize);
@@ -298,7 +311,7 @@ impl Kinesis {
                 approximate_arrival_timestamp: Some(ts(r.arrival_ms)),
                 data: Blob(r.data),
                 partition_key: String::from_utf8_lossy(&r.partition_key).into_owned(),
-                encryption_type: None,
+                encryption_type: encrypted.then_some(EncryptionType::Kms),
             })
             .collect();
         let next_shard_iterator = (!at_closed_end).then(|| {

@@ -6,7 +6,7 @@ use aws_model::kinesis::{
     CreateStreamInput, DecreaseStreamRetentionPeriodInput, DeleteStreamInput, DescribeLimitsInput,
     DescribeLimitsOutput, DescribeStreamInput, DescribeStreamOutput, DescribeStreamSummaryInput,
     DescribeStreamSummaryOutput, IncreaseStreamRetentionPeriodInput, ListStreamsInput, ListStreamsOutput,
-    StreamDescription, StreamDescriptionSummary, StreamMode, StreamSummary,
+    StreamDescription, StreamDescriptionSummary, StreamMode, StreamSummary, WarmThroughputObject,
 };
 use base64::Engine;
 use shard_log::ShardSpec;
@@ -109,6 +109,9 @@ impl Kinesis {
             shard_level_metrics: Vec::new(),
             max_record_size_kib,
             scalings_ms: Vec::new(),
+            encryption_key_id: None,
+            warm_throughput_mibps: None,
+            resource_policy: None,
         };
         doc.assert_hash_coverage();
         for shard in &doc.shards {
@@ -199,8 +202,8 @@ impl Kinesis {
                 retention_period_hours: doc.retention_hours,
                 stream_creation_timestamp: ts(doc.created_ms),
                 enhanced_monitoring: monitoring_out(doc),
-                encryption_type: encryption_out(),
-                key_id: None,
+                encryption_type: encryption_out(doc),
+                key_id: doc.encryption_key_id.clone(),
             },
         })
     }
@@ -223,11 +226,13 @@ impl Kinesis {
                 retention_period_hours: doc.retention_hours,
                 stream_creation_timestamp: ts(doc.created_ms),
                 enhanced_monitoring: monitoring_out(doc),
-                encryption_type: encryption_out(),
-                key_id: None,
+                encryption_type: encryption_out(doc),
+                key_id: doc.encryption_key_id.clone(),
                 open_shard_count: doc.open_shards().count() as i32,
                 consumer_count: Some(0),
-                warm_throughput: None,
+                warm_throughput: doc
+                    .warm_throughput_mibps
+                    .map(|w| WarmThroughputObject { target_mi_bps: Some(w), current_mi_bps: Some(w) }),
                 max_record_size_in_ki_b: Some(doc.max_record_size_kib),
             },
         })
