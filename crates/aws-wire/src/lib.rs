@@ -10,6 +10,7 @@ pub mod body;
 pub mod clock;
 pub mod credentials;
 pub mod error;
+pub mod eventstream;
 pub mod front;
 pub mod protocol;
 pub mod reply;

@@ -4,9 +4,12 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_wire::{AwsError, Credential, Front, FrontConfig, JsonService, Reply, RequestContext, StaticCredentials};
+use aws_wire::{
+    eventstream, AwsError, Credential, Front, FrontConfig, JsonService, Reply, ReplyBody, RequestContext,
+    StaticCredentials,
+};
 use futures::future::BoxFuture;
-use kinesis::{Kinesis, KinesisConfig};
+use kinesis::{Kinesis, KinesisConfig, SubscriptionEvent};
 use shard_log::{FileLog, LogOptions};
 
 use crate::config::{LogFormat, Settings};
@@ -44,6 +47,9 @@ impl JsonService for KinesisJson {
 
     fn call(&self, ctx: RequestContext, body: bytes::Bytes) -> BoxFuture<'static, Result<Reply, AwsError>> {
         let kinesis = self.0.clone();
+        if ctx.operation == "SubscribeToShard" {
+            return Box::pin(subscribe(kinesis, body));
+        }
         Box::pin(async move {
             match kinesis.call(&ctx.operation, &body).await {
                 Ok(out) => Ok(Reply::json(out.into())),
@@ -51,6 +57,35 @@ impl JsonService for KinesisJson {
             }
         })
     }
+}
+
+/// The JSON content type of event payloads.
+const EVENT_CONTENT_TYPE: &str = "application/json";
+
+/// SubscribeToShard as an `application/vnd.amazon.eventstream` response:
+/// an `initial-response` event first (boto3 requires it), then the events.
+async fn subscribe(kinesis: Kinesis, body: bytes::Bytes) -> Result<Reply, AwsError> {
+    use futures::StreamExt;
+    let events = kinesis.subscribe_to_shard(&body).await.map_err(|e| AwsError::new(e.status, e.code, e.message))?;
+    let initial = eventstream::event("initial-response", EVENT_CONTENT_TYPE, b"{}");
+    let frames = events.map(|event| match event {
+        SubscriptionEvent::Event(json) => eventstream::event("SubscribeToShardEvent", EVENT_CONTENT_TYPE, &json),
+        SubscriptionEvent::Error { code, message } => {
+            let payload = format!("{{\"message\":{}}}", serde_json_string(&message));
+            eventstream::exception(code, EVENT_CONTENT_TYPE, payload.as_bytes())
+        }
+    });
+    Ok(Reply {
+        status: http::StatusCode::OK,
+        content_type: Some(eventstream::CONTENT_TYPE),
+        headers: Vec::new(),
+        body: ReplyBody::Stream(futures::stream::once(async move { initial }).chain(frames).boxed()),
+    })
+}
+
+/// A JSON string literal.
+fn serde_json_string(text: &str) -> String {
+    serde_json::Value::String(text.to_string()).to_string()
 }
 
 pub async fn serve(settings: Settings) -> Result<(), String> {
@@ -91,7 +126,12 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     }
     tracing::info!(%addr, data_dir = %settings.data_dir.display(), startup_ms = started.elapsed().as_millis() as u64, "kinesd ready");
     let housekeeping = tokio::spawn(housekeeping(kinesis.clone()));
-    let result = aws_wire::serve(listener, Arc::new(front), shutdown_signal()).await;
+    let subscriptions = kinesis.clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        subscriptions.end_subscriptions();
+    };
+    let result = aws_wire::serve(listener, Arc::new(front), shutdown).await;
     housekeeping.abort();
     tracing::info!("shutting down: flushing the shard log");
     let flushed = tokio::task::spawn_blocking(move || log.shutdown()).await;

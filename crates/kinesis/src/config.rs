@@ -26,6 +26,15 @@ pub struct KinesisConfig {
     pub on_demand_stream_limit: u32,
     /// How often expired segments are deleted.
     pub retention_sweep_interval: Duration,
+    /// How long one SubscribeToShard lasts (AWS: 5 minutes).
+    pub subscription_lifetime: Duration,
+    /// How long a subscription keeps a second one for the same consumer and
+    /// shard out (AWS: 5 seconds); after that the second takes over.
+    pub subscription_takeover: Duration,
+    /// An empty event is sent after this long without records.
+    pub subscription_heartbeat: Duration,
+    /// Bytes per second one consumer may read from one shard (AWS: 2 MiB).
+    pub subscription_bytes_per_sec: u64,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -38,6 +47,10 @@ impl Default for KinesisConfig {
             shard_limit: SHARD_LIMIT_DEFAULT,
             on_demand_stream_limit: ON_DEMAND_STREAM_LIMIT_DEFAULT,
             retention_sweep_interval: Duration::from_secs(60),
+            subscription_lifetime: Duration::from_secs(300),
+            subscription_takeover: Duration::from_secs(5),
+            subscription_heartbeat: Duration::from_secs(5),
+            subscription_bytes_per_sec: 2 * 1024 * 1024,
             clock: Arc::new(SystemClock),
         }
     }

@@ -9,14 +9,16 @@ mod error;
 pub mod hashing;
 pub mod iterator;
 pub mod model;
-mod ops;
+pub(crate) mod ops;
 pub mod seqno;
 mod service;
 mod store;
+mod subscribe;
 
 pub use config::KinesisConfig;
 pub use error::{KResult, KinesisError};
 pub use service::Kinesis;
+pub use subscribe::SubscriptionEvent;
 
 /// Whether the Kinesis model has an operation of this name.
 pub fn is_operation(name: &str) -> bool {

@@ -99,6 +99,40 @@ pub struct StreamDoc {
     /// The resource policy document, as given.
     #[serde(default)]
     pub resource_policy: Option<String>,
+    /// Enhanced fan-out consumers, including ones still being deleted.
+    #[serde(default)]
+    pub consumers: Vec<ConsumerDoc>,
+}
+
+/// An enhanced fan-out consumer of a stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumerDoc {
+    pub name: String,
+    pub created_ms: i64,
+    /// Deregistered: DELETING until `status_until_ms`, then gone.
+    pub deleting: bool,
+    /// When CREATING (or DELETING) ends.
+    pub status_until_ms: i64,
+}
+
+/// A consumer's state as clients see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsumerState {
+    Creating,
+    Active,
+    Deleting,
+}
+
+impl ConsumerDoc {
+    /// The state at `now_ms`; `None` once deregistration completed.
+    pub fn state_at(&self, now_ms: i64) -> Option<ConsumerState> {
+        match (self.deleting, now_ms < self.status_until_ms) {
+            (true, true) => Some(ConsumerState::Deleting),
+            (true, false) => None,
+            (false, true) => Some(ConsumerState::Creating),
+            (false, false) => Some(ConsumerState::Active),
+        }
+    }
 }
 
 impl StreamDoc {
@@ -149,6 +183,11 @@ impl StreamDoc {
 
     pub fn shard(&self, index: u32) -> Option<&ShardDoc> {
         self.shards.iter().find(|s| s.index == index)
+    }
+
+    /// A consumer that exists at `now_ms`, by name.
+    pub fn consumer(&self, name: &str, now_ms: i64) -> Option<(&ConsumerDoc, ConsumerState)> {
+        self.consumers.iter().find(|c| c.name == name).and_then(|c| c.state_at(now_ms).map(|s| (c, s)))
     }
 
     pub fn retention_ms(&self) -> i64 {

@@ -30,6 +30,8 @@ pub(crate) struct Inner {
     /// Serializes stream creation and deletion, which touch the log
     /// outside the state lock.
     pub admin: Mutex<()>,
+    /// Live SubscribeToShard calls, by (consumer ARN, shard index).
+    pub subscriptions: Mutex<HashMap<(String, u32), crate::subscribe::Slot>>,
 }
 
 #[derive(Default)]
@@ -89,8 +91,15 @@ impl Kinesis {
                 log.delete_shard(&id)?;
             }
         }
-        let inner =
-            Inner { cfg, log, store: Mutex::new(store), state: RwLock::new(state), iterators, admin: Mutex::new(()) };
+        let inner = Inner {
+            cfg,
+            log,
+            store: Mutex::new(store),
+            state: RwLock::new(state),
+            iterators,
+            admin: Mutex::new(()),
+            subscriptions: Mutex::new(HashMap::new()),
+        };
         Ok(Kinesis { inner: Arc::new(inner) })
     }
 
@@ -140,6 +149,10 @@ impl Kinesis {
             Operation::PutResourcePolicy => unit(self.put_resource_policy(decode(body)?)),
             Operation::GetResourcePolicy => json(self.get_resource_policy(decode(body)?)),
             Operation::DeleteResourcePolicy => unit(self.delete_resource_policy(decode(body)?)),
+            Operation::RegisterStreamConsumer => json(self.register_stream_consumer(decode(body)?)),
+            Operation::DescribeStreamConsumer => json(self.describe_stream_consumer(decode(body)?)),
+            Operation::ListStreamConsumers => json(self.list_stream_consumers(decode(body)?)),
+            Operation::DeregisterStreamConsumer => unit(self.deregister_stream_consumer(decode(body)?)),
             Operation::DescribeAccountSettings => json(self.describe_account_settings(decode(body)?)),
             Operation::UpdateAccountSettings => json(self.update_account_settings(decode(body)?)),
             other => Err(KinesisError {
@@ -248,7 +261,7 @@ impl Kinesis {
     }
 }
 
-fn decode<T: JsonDe + Validate>(body: &[u8]) -> KResult<T> {
+pub(crate) fn decode<T: JsonDe + Validate>(body: &[u8]) -> KResult<T> {
     Ok(aws_model::decode_input(body)?)
 }
 

@@ -1,7 +1,8 @@
 //! Operation handlers, grouped by what they touch, and the conversions from
 //! stored documents to the model's output shapes they share.
 
-mod records;
+pub(crate) mod consumers;
+pub(crate) mod records;
 mod reshard;
 mod settings;
 mod shards;
@@ -35,10 +36,8 @@ pub(crate) fn shard_out(doc: &ShardDoc) -> Shard {
             ending_hash_key: doc.hash_end.clone(),
         },
         sequence_number_range: SequenceNumberRange {
-            starting_sequence_number: SequenceNumber::new(doc.index, 0).encode(),
-            ending_sequence_number: doc
-                .closed
-                .map(|c| SequenceNumber::new(doc.index, c.end_position.saturating_sub(1)).encode()),
+            starting_sequence_number: SequenceNumber::before(doc.index, 0).encode(),
+            ending_sequence_number: doc.closed.map(|c| SequenceNumber::before(doc.index, c.end_position).encode()),
         },
     }
 }

@@ -210,14 +210,44 @@ impl Kinesis {
         };
         let log_id = log_shard_id(uid, index);
         let kind = input.shard_iterator_type.expect("validated: required");
-        let position = match kind {
+        let position = self.start_position(
+            &name,
+            index,
+            &log_id,
+            &kind,
+            input.starting_sequence_number.as_deref(),
+            input.timestamp,
+            now,
+        )?;
+        let iterator = self.inner.iterators.encode(&IteratorState {
+            stream_uid: uid,
+            shard_index: index,
+            position,
+            issued_ms: now,
+        });
+        Ok(GetShardIteratorOutput { shard_iterator: Some(iterator) })
+    }
+
+    /// Where an iterator or subscription of `kind` starts in a shard.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn start_position(
+        &self,
+        name: &str,
+        index: u32,
+        log_id: &ShardId,
+        kind: &ShardIteratorType,
+        sequence_number: Option<&str>,
+        timestamp: Option<aws_model::Timestamp>,
+        now: i64,
+    ) -> KResult<u64> {
+        Ok(match kind {
             ShardIteratorType::AtSequenceNumber | ShardIteratorType::AfterSequenceNumber => {
-                let text = input.starting_sequence_number.ok_or_else(|| {
+                let text = sequence_number.ok_or_else(|| {
                     KinesisError::invalid_argument(format!(
                         "Must specify a StartingSequenceNumber for ShardIteratorType {kind}."
                     ))
                 })?;
-                let seq = SequenceNumber::parse(&text).ok_or_else(|| {
+                let seq = SequenceNumber::parse(text).ok_or_else(|| {
                     KinesisError::invalid_argument(format!(
                         "StartingSequenceNumber {text} used in GetShardIterator on shard {} in stream {name} under account {} is invalid.",
                         shard_id(index), self.inner.cfg.account_id
@@ -230,12 +260,16 @@ impl Kinesis {
                         shard_id(index)
                     )));
                 }
-                seq.position + u64::from(kind == ShardIteratorType::AfterSequenceNumber)
+                if *kind == ShardIteratorType::AfterSequenceNumber {
+                    seq.after_position()
+                } else {
+                    seq.at_position()
+                }
             }
-            ShardIteratorType::TrimHorizon => self.inner.log.bounds(&log_id)?.trim_horizon,
-            ShardIteratorType::Latest => self.inner.log.end_position(&log_id)?,
+            ShardIteratorType::TrimHorizon => self.inner.log.bounds(log_id)?.trim_horizon,
+            ShardIteratorType::Latest => self.inner.log.end_position(log_id)?,
             ShardIteratorType::AtTimestamp => {
-                let at = input.timestamp.ok_or_else(|| {
+                let at = timestamp.ok_or_else(|| {
                     KinesisError::invalid_argument(
                         "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.",
                     )
@@ -246,17 +280,10 @@ impl Kinesis {
                         at.as_millis()
                     )));
                 }
-                self.inner.log.position_at_time(&log_id, at.as_millis())?
+                self.inner.log.position_at_time(log_id, at.as_millis())?
             }
             ShardIteratorType::Unknown(_) => unreachable!("validated: enum"),
-        };
-        let iterator = self.inner.iterators.encode(&IteratorState {
-            stream_uid: uid,
-            shard_index: index,
-            position,
-            issued_ms: now,
-        });
-        Ok(GetShardIteratorOutput { shard_iterator: Some(iterator) })
+        })
     }
 
     pub(crate) fn get_records(&self, input: GetRecordsInput) -> KResult<GetRecordsOutput> {
@@ -303,17 +330,7 @@ impl Kinesis {
             _ => 0,
         };
         let at_closed_end = closed_end.is_some_and(|e| batch.next_position >= e);
-        let records = batch
-            .records
-            .into_iter()
-            .map(|r| Record {
-                sequence_number: SequenceNumber::new(it.shard_index, r.position).encode(),
-                approximate_arrival_timestamp: Some(ts(r.arrival_ms)),
-                data: Blob(r.data),
-                partition_key: String::from_utf8_lossy(&r.partition_key).into_owned(),
-                encryption_type: encrypted.then_some(EncryptionType::Kms),
-            })
-            .collect();
+        let records = batch.records.into_iter().map(|r| record_out(it.shard_index, r, encrypted)).collect();
         let next_shard_iterator = (!at_closed_end).then(|| {
             self.inner.iterators.encode(&IteratorState { position: batch.next_position, issued_ms: now, ..it })
         });
@@ -357,8 +374,19 @@ fn check_record_size(doc: &StreamDoc, data_len: usize, key_len: usize, path: &st
     Ok(())
 }
 
+/// A stored record as GetRecords and SubscribeToShard return it.
+pub(crate) fn record_out(shard_index: u32, r: shard_log::StoredRecord, encrypted: bool) -> Record {
+    Record {
+        sequence_number: SequenceNumber::new(shard_index, r.position).encode(),
+        approximate_arrival_timestamp: Some(ts(r.arrival_ms)),
+        data: Blob(r.data),
+        partition_key: String::from_utf8_lossy(&r.partition_key).into_owned(),
+        encryption_type: encrypted.then_some(EncryptionType::Kms),
+    }
+}
+
 /// The shards that replaced `index` when it closed.
-fn child_shards(doc: &StreamDoc, index: u32) -> Vec<ChildShard> {
+pub(crate) fn child_shards(doc: &StreamDoc, index: u32) -> Vec<ChildShard> {
     doc.shards
         .iter()
         .filter(|s| s.parent == Some(index) || s.adjacent_parent == Some(index))

@@ -112,6 +112,7 @@ impl Kinesis {
             encryption_key_id: None,
             warm_throughput_mibps: None,
             resource_policy: None,
+            consumers: Vec::new(),
         };
         doc.assert_hash_coverage();
         for shard in &doc.shards {
@@ -169,6 +170,13 @@ impl Kinesis {
             let (doc, status) = self.visible(&state, &name, now)?;
             if status == Status::Deleting {
                 return Ok(());
+            }
+            let consumers = doc.consumers.iter().filter(|c| c.state_at(now).is_some()).count();
+            if consumers > 0 && input.enforce_consumer_deletion != Some(true) {
+                return Err(KinesisError::in_use(format!(
+                    "Stream {name} under account {} has {consumers} registered consumers; deregister them or set EnforceConsumerDeletion.",
+                    self.inner.cfg.account_id
+                )));
             }
             let mut doc = doc.clone();
             doc.status = Status::Deleting;
@@ -229,7 +237,7 @@ impl Kinesis {
                 encryption_type: encryption_out(doc),
                 key_id: doc.encryption_key_id.clone(),
                 open_shard_count: doc.open_shards().count() as i32,
-                consumer_count: Some(0),
+                consumer_count: Some(doc.consumers.iter().filter(|c| c.state_at(now).is_some()).count() as i32),
                 warm_throughput: doc
                     .warm_throughput_mibps
                     .map(|w| WarmThroughputObject { target_mi_bps: Some(w), current_mi_bps: Some(w) }),
