@@ -229,22 +229,32 @@ def test_put_records_empty_is_validation_error(kinesis, stream_name):
     )
 
 
+def spread_over_shards(kinesis, name, datas):
+    """One record per shard (each shard takes 1 MiB/s), by explicit hash keys."""
+    shards = kinesis.list_shards(StreamName=name)["Shards"]
+    return [
+        {"Data": d, "PartitionKey": "k", "ExplicitHashKey": shards[i]["HashKeyRange"]["StartingHashKey"]}
+        for i, d in enumerate(datas)
+    ]
+
+
 def test_put_records_under_five_mib_total_is_accepted(kinesis, stream_name):
-    create_stream(kinesis, stream_name)
-    records = [{"Data": os.urandom(ONE_MIB - 1), "PartitionKey": "k"} for _ in range(4)]
+    create_stream(kinesis, stream_name, shards=4)
+    records = spread_over_shards(kinesis, stream_name, [os.urandom(ONE_MIB - 1) for _ in range(4)])
     resp = kinesis.put_records(StreamName=stream_name, Records=records)
     assert resp["FailedRecordCount"] == 0
-    got = read_shard(kinesis, stream_name, shard_id(0))
-    assert [r["Data"] for r in got] == [r["Data"] for r in records]
+    for i, record in enumerate(records):
+        got = read_shard(kinesis, stream_name, shard_id(i))
+        assert [r["Data"] for r in got] == [record["Data"]]
 
 
 def test_put_records_between_five_and_ten_mib_total_is_accepted(kinesis, stream_name):
     # The current API reference allows 10 MiB per request (it was 5 MiB).
-    create_stream(kinesis, stream_name)
-    records = [{"Data": b"\x05" * (ONE_MIB - 1), "PartitionKey": "k"} for _ in range(8)]
+    create_stream(kinesis, stream_name, shards=8)
+    records = spread_over_shards(kinesis, stream_name, [b"\x05" * (ONE_MIB - 1) for _ in range(8)])
     resp = kinesis.put_records(StreamName=stream_name, Records=records)
     assert resp["FailedRecordCount"] == 0
-    assert len(read_shard(kinesis, stream_name, shard_id(0))) == 8
+    assert sorted(r["ShardId"] for r in resp["Records"]) == [shard_id(i) for i in range(8)]
 
 
 def test_put_records_over_ten_mib_total_is_invalid_argument(kinesis, stream_name):
@@ -423,6 +433,7 @@ def test_get_records_pages_every_record_once_in_order_byte_identical(kinesis, st
     it = iterator(kinesis, stream_name, shard_id(0), "TRIM_HORIZON")
     got, calls = [], 0
     while True:
+        time.sleep(0.2)  # a shard serves 5 GetRecords calls per second
         resp = kinesis.get_records(ShardIterator=it, Limit=7)
         calls += 1
         assert len(resp["Records"]) <= 7

@@ -54,6 +54,28 @@ pub struct ServeArgs {
     /// Provisioned shard quota of the account. Default 500.
     #[arg(long, env = "KINESD_SHARD_LIMIT")]
     pub shard_limit: Option<u32>,
+    /// aws: throttle as AWS does (default); off: no throughput limits.
+    #[arg(long, env = "KINESD_LIMITS")]
+    pub limits: Option<LimitsMode>,
+    /// Write bytes per second per shard under `--limits aws`. Default 1048576.
+    #[arg(long, env = "KINESD_SHARD_WRITE_BYTES_PER_SEC")]
+    pub shard_write_bytes_per_sec: Option<u64>,
+    /// Write records per second per shard. Default 1000.
+    #[arg(long, env = "KINESD_SHARD_WRITE_RECORDS_PER_SEC")]
+    pub shard_write_records_per_sec: Option<u64>,
+    /// Read bytes per second per shard. Default 2097152.
+    #[arg(long, env = "KINESD_SHARD_READ_BYTES_PER_SEC")]
+    pub shard_read_bytes_per_sec: Option<u64>,
+    /// GetRecords calls per second per shard. Default 5.
+    #[arg(long, env = "KINESD_SHARD_READ_CALLS_PER_SEC")]
+    pub shard_read_calls_per_sec: Option<u64>,
+}
+
+#[derive(ValueEnum, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LimitsMode {
+    Aws,
+    Off,
 }
 
 #[derive(ValueEnum, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,12 +113,17 @@ pub struct FileConfig {
     pub log_format: Option<LogFormat>,
     pub transition_delay_ms: Option<u64>,
     pub shard_limit: Option<u32>,
+    pub limits: Option<LimitsMode>,
+    pub shard_write_bytes_per_sec: Option<u64>,
+    pub shard_write_records_per_sec: Option<u64>,
+    pub shard_read_bytes_per_sec: Option<u64>,
+    pub shard_read_calls_per_sec: Option<u64>,
     #[serde(default)]
     pub credentials: Vec<CredentialConfig>,
 }
 
 /// The settings the server runs with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
@@ -106,6 +133,7 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub transition_delay: Duration,
     pub shard_limit: u32,
+    pub limits: kinesis::Limits,
     pub credentials: Vec<CredentialConfig>,
 }
 
@@ -159,6 +187,35 @@ impl ServeArgs {
                 self.transition_delay_ms.or(file.transition_delay_ms).unwrap_or(TRANSITION_DELAY_MS_DEFAULT),
             ),
             shard_limit: self.shard_limit.or(file.shard_limit).unwrap_or(kinesis_shard_limit_default()),
+            limits: {
+                let aws = kinesis::Limits::AWS;
+                let pick =
+                    |cli: Option<u64>, file: Option<u64>, default: f64| cli.or(file).map_or(default, |v| v as f64);
+                kinesis::Limits {
+                    enabled: self.limits.or(file.limits).unwrap_or(LimitsMode::Aws) == LimitsMode::Aws,
+                    shard_write_bytes_per_sec: pick(
+                        self.shard_write_bytes_per_sec,
+                        file.shard_write_bytes_per_sec,
+                        aws.shard_write_bytes_per_sec,
+                    ),
+                    shard_write_records_per_sec: pick(
+                        self.shard_write_records_per_sec,
+                        file.shard_write_records_per_sec,
+                        aws.shard_write_records_per_sec,
+                    ),
+                    shard_read_bytes_per_sec: pick(
+                        self.shard_read_bytes_per_sec,
+                        file.shard_read_bytes_per_sec,
+                        aws.shard_read_bytes_per_sec,
+                    ),
+                    shard_read_calls_per_sec: pick(
+                        self.shard_read_calls_per_sec,
+                        file.shard_read_calls_per_sec,
+                        aws.shard_read_calls_per_sec,
+                    ),
+                    ..aws
+                }
+            },
             credentials,
         })
     }
@@ -181,6 +238,7 @@ mod tests {
         assert_eq!(s.durability, shard_log::Durability::Always);
         assert_eq!(s.transition_delay, Duration::from_millis(500));
         assert_eq!(s.credentials[0].access_key_id, "test");
+        assert_eq!(s.limits, kinesis::Limits::AWS);
     }
 
     #[test]
@@ -193,7 +251,13 @@ mod tests {
              [[credentials]]\naccess_key_id = \"AK\"\nsecret_access_key = \"SK\"\n",
         )
         .unwrap();
-        let args = ServeArgs { config: Some(path), region: Some("ap-south-1".into()), ..ServeArgs::default() };
+        let args = ServeArgs {
+            config: Some(path),
+            region: Some("ap-south-1".into()),
+            limits: Some(LimitsMode::Off),
+            shard_read_calls_per_sec: Some(50),
+            ..ServeArgs::default()
+        };
         let s = args.settings().unwrap();
         assert_eq!(s.region, "ap-south-1");
         assert_eq!(s.account_id, "123456789012");

@@ -98,6 +98,7 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
         account_id: settings.account_id.clone(),
         transition_delay: settings.transition_delay,
         shard_limit: settings.shard_limit,
+        limits: settings.limits,
         ..KinesisConfig::default()
     };
     let kinesis = Kinesis::open(&settings.data_dir, kinesis_config, log.clone()).map_err(|e| e.message)?;

@@ -35,6 +35,8 @@ pub struct KinesisConfig {
     pub subscription_heartbeat: Duration,
     /// Bytes per second one consumer may read from one shard (AWS: 2 MiB).
     pub subscription_bytes_per_sec: u64,
+    /// Throughput limits (AWS's by default).
+    pub limits: crate::Limits,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -51,6 +53,7 @@ impl Default for KinesisConfig {
             subscription_takeover: Duration::from_secs(5),
             subscription_heartbeat: Duration::from_secs(5),
             subscription_bytes_per_sec: 2 * 1024 * 1024,
+            limits: crate::Limits::AWS,
             clock: Arc::new(SystemClock),
         }
     }

@@ -8,6 +8,7 @@ mod config;
 mod error;
 pub mod hashing;
 pub mod iterator;
+pub mod limits;
 pub mod model;
 pub(crate) mod ops;
 pub mod seqno;
@@ -17,6 +18,7 @@ mod subscribe;
 
 pub use config::KinesisConfig;
 pub use error::{KResult, KinesisError};
+pub use limits::Limits;
 pub use service::Kinesis;
 pub use subscribe::SubscriptionEvent;
 

@@ -30,6 +30,8 @@ pub(crate) struct Inner {
     /// Serializes stream creation and deletion, which touch the log
     /// outside the state lock.
     pub admin: Mutex<()>,
+    /// Throughput token buckets.
+    pub limiter: crate::limits::Limiter,
     /// Live SubscribeToShard calls, by (consumer ARN, shard index).
     pub subscriptions: Mutex<HashMap<(String, u32), crate::subscribe::Slot>>,
 }
@@ -91,6 +93,7 @@ impl Kinesis {
                 log.delete_shard(&id)?;
             }
         }
+        let cfg_limits = cfg.limits;
         let inner = Inner {
             cfg,
             log,
@@ -99,6 +102,7 @@ impl Kinesis {
             iterators,
             admin: Mutex::new(()),
             subscriptions: Mutex::new(HashMap::new()),
+            limiter: crate::limits::Limiter::new(cfg_limits),
         };
         Ok(Kinesis { inner: Arc::new(inner) })
     }
@@ -197,6 +201,7 @@ impl Kinesis {
             None => {
                 let doc = state.remove(name).expect("present");
                 self.inner.store.lock().delete(name)?;
+                self.inner.limiter.forget_stream(doc.uid);
                 drop(state);
                 for shard in &doc.shards {
                     match self.inner.log.delete_shard(&log_shard_id(doc.uid, shard.index)) {

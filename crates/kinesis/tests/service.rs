@@ -246,3 +246,69 @@ fn validation_and_unknown_operations_answer_aws_errors() {
     let err = env.err(&k, "DescribeStreamSummary", json!({}));
     assert_eq!(err.code, "InvalidArgumentException");
 }
+
+#[test]
+fn a_shard_driven_at_twice_its_limit_takes_its_limit_and_throttles_the_rest() {
+    let env = Env::new();
+    let k = env.open(0);
+    env.ok(&k, "CreateStream", json!({"StreamName": "s", "ShardCount": 1}));
+    let batch: Vec<Value> =
+        (0..500).map(|i| json!({"Data": b64(&[7u8; 1000]), "PartitionKey": format!("k{i}")})).collect();
+    let mut accepted = Vec::new();
+    let mut throttled = 0;
+    // 2,000 records in one second: twice the shard's 1,000 records/s.
+    for round in 0..4 {
+        if round > 0 {
+            env.clock.advance_ms(250);
+        }
+        let out = env.ok(&k, "PutRecords", json!({"StreamName": "s", "Records": batch}));
+        for r in out["Records"].as_array().unwrap() {
+            match r.get("ErrorCode") {
+                Some(code) => {
+                    assert_eq!(code, "ProvisionedThroughputExceededException");
+                    assert!(r["ErrorMessage"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("Rate exceeded for shard shardId-000000000000"));
+                    throttled += 1;
+                }
+                None => accepted.push(r["SequenceNumber"].as_str().unwrap().to_string()),
+            }
+        }
+    }
+    // 1,000 in the first instant plus what 750 ms of refill allowed.
+    assert_eq!(accepted.len(), 1000 + 750, "accepted {}", accepted.len());
+    assert_eq!(throttled, 2000 - accepted.len());
+    let err = env.err(&k, "PutRecord", json!({"StreamName": "s", "Data": b64(&[1; 1000]), "PartitionKey": "x"}));
+    assert_eq!(err.code, "ProvisionedThroughputExceededException");
+    // Nothing acknowledged is lost, nothing throttled was stored.
+    env.clock.advance_ms(60_000);
+    let mut it = iterator(&env, &k, "s", "shardId-000000000000", "TRIM_HORIZON");
+    let mut stored = Vec::new();
+    loop {
+        let out = env.ok(&k, "GetRecords", json!({"ShardIterator": it}));
+        let records = out["Records"].as_array().unwrap();
+        if records.is_empty() {
+            break;
+        }
+        stored.extend(records.iter().map(|r| r["SequenceNumber"].as_str().unwrap().to_string()));
+        it = out["NextShardIterator"].as_str().unwrap().to_string();
+        env.clock.advance_ms(1000);
+    }
+    assert_eq!(stored, accepted);
+}
+
+#[test]
+fn get_records_is_limited_to_five_calls_per_second_per_shard() {
+    let env = Env::new();
+    let k = env.open(0);
+    env.ok(&k, "CreateStream", json!({"StreamName": "s", "ShardCount": 1}));
+    let it = iterator(&env, &k, "s", "shardId-000000000000", "LATEST");
+    for _ in 0..5 {
+        env.ok(&k, "GetRecords", json!({"ShardIterator": it}));
+    }
+    let err = env.err(&k, "GetRecords", json!({"ShardIterator": it}));
+    assert_eq!(err.code, "ProvisionedThroughputExceededException");
+    env.clock.advance_ms(200);
+    env.ok(&k, "GetRecords", json!({"ShardIterator": it}));
+}

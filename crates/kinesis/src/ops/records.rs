@@ -13,7 +13,8 @@ use super::ts;
 use crate::config::ITERATOR_TTL_MS;
 use crate::hashing::{parse_hash_key, partition_hash};
 use crate::iterator::IteratorState;
-use crate::model::{log_shard_id, parse_shard_id, shard_id, StreamDoc};
+use crate::limits::WriteScope;
+use crate::model::{log_shard_id, parse_shard_id, shard_id, Mode, StreamDoc};
 use crate::seqno::SequenceNumber;
 use crate::{KResult, Kinesis, KinesisError};
 
@@ -70,7 +71,11 @@ impl Kinesis {
                 let state = self.inner.state.read();
                 let doc = self.writable(&state, &name, now)?;
                 check_record_size(doc, record.data.len(), key.len(), "data")?;
-                (place(doc, key, input.explicit_hash_key.as_deref())?, doc.encryption_key_id.is_some())
+                let place = place(doc, key, input.explicit_hash_key.as_deref())?;
+                if attempts == 0 && !self.admit_write(doc, place.shard_index, record_bytes(&record), now) {
+                    return Err(self.throttled(doc, place.shard_index));
+                }
+                (place, doc.encryption_key_id.is_some())
             };
             match self.append(&name, &place.log_id, std::slice::from_ref(&record)).await? {
                 Some(ack) => break (place, ack, encrypted),
@@ -115,7 +120,7 @@ impl Kinesis {
         };
         let mut results: Vec<Option<PutRecordsResultEntry>> = vec![None; pending.len()];
         let mut failed = 0;
-        for _ in 0..RESHARD_RETRIES_MAX {
+        for round in 0..RESHARD_RETRIES_MAX {
             if pending.is_empty() {
                 break;
             }
@@ -127,6 +132,18 @@ impl Kinesis {
                 for item in pending.drain(..) {
                     let key = std::str::from_utf8(&item.2.partition_key).expect("keys are strings");
                     let place = place(doc, key, item.1.as_deref())?;
+                    // Charged once: records placed again after a reshard were admitted already.
+                    if round == 0 && !self.admit_write(doc, place.shard_index, record_bytes(&item.2), now) {
+                        failed += 1;
+                        let e = self.throttled(doc, place.shard_index);
+                        results[item.0] = Some(PutRecordsResultEntry {
+                            sequence_number: None,
+                            shard_id: None,
+                            error_code: Some(e.code.to_string()),
+                            error_message: Some(e.message),
+                        });
+                        continue;
+                    }
                     match groups.iter_mut().find(|g| g.0.shard_index == place.shard_index) {
                         Some(group) => group.1.push(item),
                         None => groups.push((place, vec![item])),
@@ -317,6 +334,18 @@ impl Kinesis {
             let shard = doc.shard(it.shard_index).expect("iterators name existing shards");
             (shard.closed.map(|c| c.end_position), child_shards(doc, it.shard_index), doc.encryption_key_id.is_some())
         };
+        if !self.inner.limiter.admit_read(it.stream_uid, it.shard_index, now) {
+            let state = self.inner.state.read();
+            let name = state.names_by_uid.get(&it.stream_uid).cloned().unwrap_or_default();
+            return Err(KinesisError::new(
+                ErrorCode::ProvisionedThroughputExceededException,
+                format!(
+                    "Rate exceeded for shard {} in stream {name} under account {}.",
+                    shard_id(it.shard_index),
+                    self.inner.cfg.account_id
+                ),
+            ));
+        }
         let log_id = log_shard_id(it.stream_uid, it.shard_index);
         let limit = input.limit.map_or(GET_RECORDS_MAX, |l| l as usize);
         let batch = self.inner.log.read(
@@ -324,6 +353,8 @@ impl Kinesis {
             it.position,
             ReadLimits { records_max: limit, bytes_max: GET_RECORDS_BYTES_MAX },
         )?;
+        let read_bytes: usize = batch.records.iter().map(|r| r.data.len() + r.partition_key.len()).sum();
+        self.inner.limiter.charge_read(it.stream_uid, it.shard_index, read_bytes, now);
         let end = self.inner.log.end_position(&log_id)?;
         let millis_behind_latest = match batch.records.last() {
             Some(last) if batch.next_position < end => (now - last.arrival_ms).max(0),
@@ -340,6 +371,38 @@ impl Kinesis {
             millis_behind_latest: Some(millis_behind_latest),
             child_shards: at_closed_end.then_some(children),
         })
+    }
+}
+
+/// Bytes a record counts against write limits: data and partition key.
+fn record_bytes(record: &shard_log::Record) -> usize {
+    record.data.len() + record.partition_key.len()
+}
+
+impl Kinesis {
+    /// Admits one record's write against its shard's (or on-demand
+    /// stream's) capacity.
+    fn admit_write(&self, doc: &StreamDoc, shard_index: u32, bytes: usize, now: i64) -> bool {
+        let scope = match doc.mode {
+            Mode::Provisioned => WriteScope::Shard { stream_uid: doc.uid, shard_index },
+            Mode::OnDemand => WriteScope::Stream { stream_uid: doc.uid },
+        };
+        self.inner.limiter.admit_write(scope, bytes, now)
+    }
+
+    fn throttled(&self, doc: &StreamDoc, shard_index: u32) -> KinesisError {
+        let account = &self.inner.cfg.account_id;
+        let message = match doc.mode {
+            Mode::Provisioned => {
+                format!(
+                    "Rate exceeded for shard {} in stream {} under account {account}.",
+                    shard_id(shard_index),
+                    doc.name
+                )
+            }
+            Mode::OnDemand => format!("Rate exceeded for stream {} under account {account}.", doc.name),
+        };
+        KinesisError::new(ErrorCode::ProvisionedThroughputExceededException, message)
     }
 }
 
