@@ -18,6 +18,7 @@ pub mod route;
 pub mod server;
 pub mod service;
 pub mod sigv4;
+pub mod tls;
 
 pub use clock::{Clock, SystemClock};
 pub use credentials::{Credential, CredentialStore, Principal, StaticCredentials};
@@ -27,5 +28,5 @@ pub use front::{
     DRAIN_TIMEOUT_DEFAULT,
 };
 pub use reply::{Reply, ReplyBody};
-pub use server::serve;
+pub use server::{serve, serve_tls};
 pub use service::{JsonService, RequestContext};

@@ -16,6 +16,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::front::Front;
+use crate::tls::{TlsAcceptor, TLS_HANDSHAKE_BYTE};
 
 /// Time allowed for a client to send a request's headers on HTTP/1.1 (slow-loris bound).
 pub const H1_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
@@ -34,6 +35,17 @@ const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(100);
 pub async fn serve(
     listener: TcpListener,
     front: Arc<Front>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    serve_tls(listener, front, None, shutdown).await
+}
+
+/// [`serve`], also accepting TLS on the same port when `tls` is given: a
+/// connection opening with a TLS handshake is served over TLS.
+pub async fn serve_tls(
+    listener: TcpListener,
+    front: Arc<Front>,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
     let builder = Arc::new(connection_builder());
@@ -63,14 +75,28 @@ pub async fn serve(
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%peer, %error, "could not set TCP_NODELAY");
         }
-        let (front, builder, watcher) = (front.clone(), builder.clone(), graceful.watcher());
+        let (front, builder, watcher, tls) = (front.clone(), builder.clone(), graceful.watcher(), tls.clone());
         connections.spawn(async move {
             let service = service_fn(move |request: hyper::Request<Incoming>| {
                 let front = front.clone();
                 async move { Ok::<_, Infallible>(front.handle(request).await) }
             });
-            let connection = builder.serve_connection(TokioIo::new(stream), service);
-            if let Err(error) = watcher.watch(connection).await {
+            let mut first = [0u8; 1];
+            let peeked = tokio::time::timeout(H1_HEADER_READ_TIMEOUT, stream.peek(&mut first)).await;
+            let is_tls = matches!(peeked, Ok(Ok(1))) && first[0] == TLS_HANDSHAKE_BYTE;
+            let outcome = match tls {
+                Some(acceptor) if is_tls => {
+                    match tokio::time::timeout(H1_HEADER_READ_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(tls_stream)) => {
+                            watcher.watch(builder.serve_connection(TokioIo::new(tls_stream), service)).await
+                        }
+                        Ok(Err(error)) => Err(error.into()),
+                        Err(_) => Err("TLS handshake timed out".into()),
+                    }
+                }
+                _ => watcher.watch(builder.serve_connection(TokioIo::new(stream), service)).await,
+            };
+            if let Err(error) = outcome {
                 tracing::debug!(%peer, %error, "connection ended with an error");
             }
             drop(permit);

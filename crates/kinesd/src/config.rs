@@ -69,6 +69,23 @@ pub struct ServeArgs {
     /// GetRecords calls per second per shard. Default 5.
     #[arg(long, env = "KINESD_SHARD_READ_CALLS_PER_SEC")]
     pub shard_read_calls_per_sec: Option<u64>,
+    /// PEM certificate chain: serve TLS (with ALPN h2) on the same port as cleartext.
+    #[arg(long, env = "KINESD_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "KINESD_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve TLS with a generated self-signed certificate (kept in DATA_DIR/tls/cert.pem).
+    #[arg(long, env = "KINESD_TLS_SELF_SIGNED", conflicts_with = "tls_cert")]
+    pub tls_self_signed: bool,
+}
+
+/// How TLS is served, if at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsMode {
+    Off,
+    Files { cert: PathBuf, key: PathBuf },
+    SelfSigned,
 }
 
 #[derive(ValueEnum, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +135,9 @@ pub struct FileConfig {
     pub shard_write_records_per_sec: Option<u64>,
     pub shard_read_bytes_per_sec: Option<u64>,
     pub shard_read_calls_per_sec: Option<u64>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub tls_self_signed: Option<bool>,
     #[serde(default)]
     pub credentials: Vec<CredentialConfig>,
 }
@@ -134,6 +154,7 @@ pub struct Settings {
     pub transition_delay: Duration,
     pub shard_limit: u32,
     pub limits: kinesis::Limits,
+    pub tls: TlsMode,
     pub credentials: Vec<CredentialConfig>,
 }
 
@@ -215,6 +236,12 @@ impl ServeArgs {
                     ),
                     ..aws
                 }
+            },
+            tls: match (self.tls_cert.or(file.tls_cert), self.tls_key.or(file.tls_key)) {
+                (Some(cert), Some(key)) => TlsMode::Files { cert, key },
+                (None, None) if self.tls_self_signed || file.tls_self_signed == Some(true) => TlsMode::SelfSigned,
+                (None, None) => TlsMode::Off,
+                _ => return Err("tls_cert and tls_key go together".into()),
             },
             credentials,
         })

@@ -12,7 +12,7 @@ use futures::future::BoxFuture;
 use kinesis::{Kinesis, KinesisConfig, SubscriptionEvent};
 use shard_log::{FileLog, LogOptions};
 
-use crate::config::{LogFormat, Settings};
+use crate::config::{LogFormat, Settings, TlsMode};
 
 /// How often stream state transitions are completed.
 const HOUSEKEEPING_PERIOD: Duration = Duration::from_millis(100);
@@ -132,7 +132,21 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
         shutdown_signal().await;
         subscriptions.end_subscriptions();
     };
-    let result = aws_wire::serve(listener, Arc::new(front), shutdown).await;
+    let tls = match &settings.tls {
+        TlsMode::Off => None,
+        TlsMode::Files { cert, key } => {
+            Some(aws_wire::tls::from_pem_files(cert, key).map_err(|e| format!("cannot load TLS certificate: {e}"))?)
+        }
+        TlsMode::SelfSigned => {
+            let hosts = vec!["localhost".to_string(), "127.0.0.1".to_string(), addr.ip().to_string()];
+            let dir = settings.data_dir.join("tls");
+            let acceptor = aws_wire::tls::self_signed(&dir, &hosts)
+                .map_err(|e| format!("cannot create a self-signed certificate: {e}"))?;
+            tracing::info!(cert = %dir.join("cert.pem").display(), "serving TLS with a self-signed certificate");
+            Some(acceptor)
+        }
+    };
+    let result = aws_wire::serve_tls(listener, Arc::new(front), tls, shutdown).await;
     housekeeping.abort();
     tracing::info!("shutting down: flushing the shard log");
     let flushed = tokio::task::spawn_blocking(move || log.shutdown()).await;
