@@ -22,7 +22,7 @@ use crate::body::{self, BodyError, BoxError};
 use crate::clock::{Clock, SystemClock};
 use crate::credentials::{CredentialStore, Principal};
 use crate::error::AwsError;
-use crate::protocol::{bare_xml, json, RenderedError};
+use crate::protocol::{bare_xml, cbor, json, RenderedError};
 use crate::reply::{Reply, ReplyBody};
 use crate::route::{Registered, Registry};
 use crate::service::{JsonService, RequestContext};
@@ -190,14 +190,20 @@ impl Front {
         B::Error: Into<BoxError>,
     {
         let version = service.json_version();
-        let fail = |error: AwsError| rendered(json::render_error(&error, version));
         if parts.method != Method::POST {
             return unroutable(&parts.method, &claim);
         }
-        if !json::is_json_content_type(parts.headers.get(header::CONTENT_TYPE)) {
+        let content_type = parts.headers.get(header::CONTENT_TYPE);
+        let cbor_shapes = match service.cbor_shapes() {
+            Some(shapes) if cbor::is_cbor_content_type(content_type) => Some(shapes),
+            _ if json::is_json_content_type(content_type) => None,
             // AWS answers a JSON endpoint's unknown content type with a bare 404 (kinesalite).
-            return rendered(bare_xml::render_error(&AwsError::new(404, "UnknownOperationException", "")));
-        }
+            _ => return rendered(bare_xml::render_error(&AwsError::new(404, "UnknownOperationException", ""))),
+        };
+        let fail = |error: AwsError| match cbor_shapes {
+            Some(_) => rendered(cbor::render_error(&error)),
+            None => rendered(json::render_error(&error, version)),
+        };
         let operation = match json::operation(parts.headers.get("x-amz-target"), service.target_prefix()) {
             Ok(operation) if service.has_operation(operation) => operation.to_string(),
             _ => return fail(AwsError::unknown_operation()),
@@ -223,6 +229,14 @@ impl Front {
             Ok(principal) => principal,
             Err(error) => return fail(error),
         };
+        let body = match &cbor_shapes {
+            None => body,
+            Some(shapes) => match cbor::cbor_to_json(&body, shapes, shapes.input(&operation)) {
+                Ok(json) => Bytes::from(json),
+                Err(message) => return fail(AwsError::bad_request("SerializationException", message)),
+            },
+        };
+        let output_shape = cbor_shapes.as_ref().and_then(|s| s.output(&operation)).map(str::to_string);
         let ctx = RequestContext {
             request_id: request_id.to_string(),
             service: service.signing_name(),
@@ -230,9 +244,24 @@ impl Front {
             region: claim.scope.region.clone(),
             principal,
             headers: parts.headers,
+            cbor: cbor_shapes.is_some(),
         };
         match call_json_service(&*service, ctx, body).await {
-            Ok(reply) => reply_response(reply, json::content_type(version)),
+            Ok(mut reply) => {
+                if let (Some(shapes), ReplyBody::Full(json), None) = (&cbor_shapes, &reply.body, reply.content_type) {
+                    match cbor::json_to_cbor(json, shapes, output_shape.as_deref()) {
+                        Ok(encoded) => {
+                            reply.body = ReplyBody::Full(Bytes::from(encoded));
+                            reply.content_type = Some(cbor::CONTENT_TYPE);
+                        }
+                        Err(message) => {
+                            tracing::error!(request_id, message, "cannot encode the reply as CBOR");
+                            return fail(AwsError::internal_failure());
+                        }
+                    }
+                }
+                reply_response(reply, json::content_type(version))
+            }
             Err(error) => fail(error),
         }
     }

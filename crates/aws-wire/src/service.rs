@@ -22,10 +22,20 @@ pub struct RequestContext {
     pub principal: Principal,
     /// The request headers, as received.
     pub headers: http::HeaderMap,
+    /// The request came as CBOR: streamed replies must encode their
+    /// payloads with [`crate::protocol::cbor`] (whole replies are
+    /// transcoded by the front).
+    pub cbor: bool,
 }
 
 /// A service speaking the awsJson protocol (1.0 or 1.1): `POST /` with `X-Amz-Target: <prefix>.<Operation>`.
 pub trait JsonService: Send + Sync + 'static {
+    /// The service's shapes, when it also takes awsJson over CBOR
+    /// (`application/x-amz-cbor-1.1`); the front transcodes both ways.
+    fn cbor_shapes(&self) -> Option<std::sync::Arc<crate::protocol::cbor::ShapeIndex>> {
+        None
+    }
+
     /// Name in the SigV4 credential scope, e.g. `kinesis`.
     fn signing_name(&self) -> &'static str;
 

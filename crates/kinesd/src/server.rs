@@ -4,6 +4,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_wire::protocol::{self, cbor::ShapeIndex};
 use aws_wire::{
     eventstream, AwsError, Credential, Front, FrontConfig, JsonService, Reply, ReplyBody, RequestContext,
     StaticCredentials,
@@ -29,8 +30,14 @@ pub fn init_logging(format: LogFormat) {
     }
 }
 
-/// The Kinesis service behind the awsJson front.
-struct KinesisJson(Kinesis);
+/// The Kinesis service model, for awsJson-over-CBOR transcoding.
+const KINESIS_MODEL: &str = include_str!("../../../models/kinesis-2013-12-02.json");
+
+/// The Kinesis service behind the awsJson front (JSON and CBOR).
+struct KinesisJson {
+    kinesis: Kinesis,
+    shapes: Arc<ShapeIndex>,
+}
 
 impl JsonService for KinesisJson {
     fn signing_name(&self) -> &'static str {
@@ -41,14 +48,19 @@ impl JsonService for KinesisJson {
         "Kinesis_20131202"
     }
 
+    fn cbor_shapes(&self) -> Option<Arc<ShapeIndex>> {
+        Some(self.shapes.clone())
+    }
+
     fn has_operation(&self, operation: &str) -> bool {
         kinesis::is_operation(operation)
     }
 
     fn call(&self, ctx: RequestContext, body: bytes::Bytes) -> BoxFuture<'static, Result<Reply, AwsError>> {
-        let kinesis = self.0.clone();
+        let kinesis = self.kinesis.clone();
         if ctx.operation == "SubscribeToShard" {
-            return Box::pin(subscribe(kinesis, body));
+            let shapes = ctx.cbor.then(|| self.shapes.clone());
+            return Box::pin(subscribe(kinesis, body, shapes));
         }
         Box::pin(async move {
             match kinesis.call(&ctx.operation, &body).await {
@@ -59,20 +71,30 @@ impl JsonService for KinesisJson {
     }
 }
 
-/// The JSON content type of event payloads.
-const EVENT_CONTENT_TYPE: &str = "application/json";
-
 /// SubscribeToShard as an `application/vnd.amazon.eventstream` response:
-/// an `initial-response` event first (boto3 requires it), then the events.
-async fn subscribe(kinesis: Kinesis, body: bytes::Bytes) -> Result<Reply, AwsError> {
+/// an `initial-response` event first (boto3 requires it), then the events;
+/// payloads in JSON, or in CBOR when the request came as CBOR.
+async fn subscribe(kinesis: Kinesis, body: bytes::Bytes, cbor: Option<Arc<ShapeIndex>>) -> Result<Reply, AwsError> {
     use futures::StreamExt;
     let events = kinesis.subscribe_to_shard(&body).await.map_err(|e| AwsError::new(e.status, e.code, e.message))?;
-    let initial = eventstream::event("initial-response", EVENT_CONTENT_TYPE, b"{}");
-    let frames = events.map(|event| match event {
-        SubscriptionEvent::Event(json) => eventstream::event("SubscribeToShardEvent", EVENT_CONTENT_TYPE, &json),
+    let content_type = if cbor.is_some() { protocol::cbor::CONTENT_TYPE } else { "application/json" };
+    let encode = move |json: &[u8], shape: Option<&str>| -> Vec<u8> {
+        match &cbor {
+            None => json.to_vec(),
+            Some(shapes) => protocol::cbor::json_to_cbor(json, shapes, shape).unwrap_or_else(|message| {
+                tracing::error!(message, "cannot encode an event as CBOR");
+                Vec::new()
+            }),
+        }
+    };
+    let initial = eventstream::event("initial-response", content_type, &encode(b"{}", None));
+    let frames = events.map(move |event| match event {
+        SubscriptionEvent::Event(json) => {
+            eventstream::event("SubscribeToShardEvent", content_type, &encode(&json, Some("SubscribeToShardEvent")))
+        }
         SubscriptionEvent::Error { code, message } => {
             let payload = format!("{{\"message\":{}}}", serde_json_string(&message));
-            eventstream::exception(code, EVENT_CONTENT_TYPE, payload.as_bytes())
+            eventstream::exception(code, content_type, &encode(payload.as_bytes(), None))
         }
     });
     Ok(Reply {
@@ -114,7 +136,8 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     let mut front_config = FrontConfig::new(Arc::new(StaticCredentials::new(credentials)));
     front_config.drain_timeout = DRAIN_TIMEOUT;
     let mut front = Front::new(front_config);
-    front.register_json(Arc::new(KinesisJson(kinesis.clone())));
+    let shapes = Arc::new(ShapeIndex::from_model(KINESIS_MODEL).map_err(|e| format!("bad Kinesis model: {e}"))?);
+    front.register_json(Arc::new(KinesisJson { kinesis: kinesis.clone(), shapes }));
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;

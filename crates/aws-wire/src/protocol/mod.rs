@@ -2,6 +2,7 @@
 //! One module per protocol; CBOR, awsQuery, rest-xml and event streams join them later.
 
 pub mod bare_xml;
+pub mod cbor;
 pub mod json;
 
 use bytes::Bytes;
