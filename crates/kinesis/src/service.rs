@@ -66,15 +66,16 @@ impl Kinesis {
         let iterators = IteratorCodec::load_or_create(&data_dir.join("iterator.key")).map_err(io)?;
         let mut state = State::default();
         let mut wanted = HashSet::new();
+        let existing: HashSet<_> = log.shard_ids().into_iter().collect();
         for doc in store.load()? {
             for shard in &doc.shards {
                 let id = log_shard_id(doc.uid, shard.index);
-                let log_closed = match log.bounds(&id) {
-                    Ok(bounds) => bounds.closed,
-                    Err(_) => {
-                        log.create_shard(&id, ShardSpec { start_position: 0, retention_ms: doc.retention_ms() })?;
-                        false
-                    }
+                // Cheap checks only: shards are recovered lazily, on first use.
+                let log_closed = if existing.contains(&id) {
+                    log.is_closed(&id)?
+                } else {
+                    log.create_shard(&id, ShardSpec { start_position: 0, retention_ms: doc.retention_ms() })?;
+                    false
                 };
                 // A reshard closes log shards before it stores the new shard
                 // map; a crash in between leaves them to be reopened.

@@ -258,3 +258,24 @@ fn the_shard_map_and_closed_shards_survive_a_restart() {
     assert_eq!(env.put(&k, "b", 1)["ShardId"], "shardId-000000000001");
     assert_eq!(env.read(&k, "shardId-000000000000").0, vec!["a"]);
 }
+
+#[test]
+fn a_log_shard_closed_by_an_unrecorded_reshard_is_reopened_on_start() {
+    // A crash after a reshard closed the parent's log shard but before the
+    // new shard map was stored: the stored map still has it open.
+    let env = Env::new();
+    {
+        let k = env.open(0);
+        env.ok(&k, "CreateStream", json!({"StreamName": "s", "ShardCount": 1}));
+        env.put(&k, "a", 1);
+    }
+    {
+        use shard_log::ShardLog;
+        let log = FileLog::open(env.dir.path(), LogOptions::default()).unwrap();
+        let id = log.shard_ids().into_iter().next().unwrap();
+        log.close_shard(&id).unwrap();
+    }
+    let k = env.open(0);
+    assert_eq!(env.put(&k, "b", 1)["ShardId"], "shardId-000000000000");
+    assert_eq!(env.read(&k, "shardId-000000000000").0, vec!["a", "b"]);
+}

@@ -183,6 +183,8 @@ pub trait ShardLog: Send + Sync + 'static {
     fn position_at_time(&self, id: &ShardId, at_ms: i64) -> Result<u64>;
     /// Trim horizon, end and state of a shard.
     fn bounds(&self, id: &ShardId) -> Result<ShardBounds>;
+    /// Whether a shard is closed; does not recover the shard (cheap at startup).
+    fn is_closed(&self, id: &ShardId) -> Result<bool>;
     /// One past the latest visible position: cheaper than `bounds`, no I/O.
     fn end_position(&self, id: &ShardId) -> Result<u64>;
     /// A receiver of the shard's visible end, updated on every append that

@@ -181,6 +181,10 @@ impl ShardLog for FileLog {
         self.shard(id)?.bounds(&self.ctx)
     }
 
+    fn is_closed(&self, id: &ShardId) -> Result<bool> {
+        self.shard(id)?.is_closed()
+    }
+
     fn end_position(&self, id: &ShardId) -> Result<u64> {
         self.shard(id)?.end_position(&self.ctx)
     }

@@ -464,6 +464,17 @@ impl Shard {
         Ok(ShardBounds { trim_horizon, end, closed, retention_ms })
     }
 
+    /// The closed flag, from memory or from the shard's settings file.
+    pub fn is_closed(&self) -> Result<bool> {
+        match &*self.state.lock() {
+            State::Loaded(l) => Ok(l.meta.closed),
+            State::Deleted => Err(Error::ShardNotFound(self.id.clone())),
+            State::Unloaded => read_meta(&self.dir)
+                .map(|m| m.closed)
+                .map_err(|e| Error::io(format!("read settings of shard {}", self.id), e)),
+        }
+    }
+
     pub fn end_position(&self, ctx: &Ctx) -> Result<u64> {
         let mut state = self.state.lock();
         let l = self.loaded(ctx, &mut state)?;
