@@ -37,6 +37,8 @@ pub struct KinesisConfig {
     pub subscription_bytes_per_sec: u64,
     /// Throughput limits (AWS's by default).
     pub limits: crate::Limits,
+    /// How on-demand streams scale.
+    pub on_demand: crate::OnDemandScaling,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -54,6 +56,7 @@ impl Default for KinesisConfig {
             subscription_heartbeat: Duration::from_secs(5),
             subscription_bytes_per_sec: 2 * 1024 * 1024,
             limits: crate::Limits::AWS,
+            on_demand: crate::OnDemandScaling::default(),
             clock: Arc::new(SystemClock),
         }
     }

@@ -4,6 +4,7 @@
 //! operation name and an awsJson body and returns a body or an AWS-shaped
 //! error, so any front (JSON, CBOR) can sit on top.
 
+mod autoscale;
 mod config;
 mod error;
 pub mod hashing;
@@ -16,6 +17,7 @@ mod service;
 mod store;
 mod subscribe;
 
+pub use autoscale::OnDemandScaling;
 pub use config::KinesisConfig;
 pub use error::{KResult, KinesisError};
 pub use limits::Limits;

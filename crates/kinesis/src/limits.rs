@@ -150,6 +150,16 @@ impl Limiter {
         }
     }
 
+    /// Sets an on-demand stream's write capacity (records scale with bytes).
+    pub fn set_stream_capacity(&self, stream_uid: u64, bytes_per_sec: f64, now_ms: i64) {
+        let l = self.limits;
+        let records_per_sec = l.on_demand_write_records_per_sec * bytes_per_sec / l.on_demand_write_bytes_per_sec;
+        self.with(WriteScope::Stream { stream_uid }, now_ms, |b| {
+            b.write_bytes.rate_per_sec = bytes_per_sec;
+            b.write_records.rate_per_sec = records_per_sec;
+        });
+    }
+
     /// Forgets the buckets of a deleted stream.
     pub fn forget_stream(&self, stream_uid: u64) {
         self.buckets.lock().retain(|scope, _| match scope {

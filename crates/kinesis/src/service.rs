@@ -32,6 +32,8 @@ pub(crate) struct Inner {
     pub admin: Mutex<()>,
     /// Throughput token buckets.
     pub limiter: crate::limits::Limiter,
+    /// Write rates of on-demand shards.
+    pub meters: crate::autoscale::Meters,
     /// Live SubscribeToShard calls, by (consumer ARN, shard index).
     pub subscriptions: Mutex<HashMap<(String, u32), crate::subscribe::Slot>>,
 }
@@ -104,6 +106,7 @@ impl Kinesis {
             admin: Mutex::new(()),
             subscriptions: Mutex::new(HashMap::new()),
             limiter: crate::limits::Limiter::new(cfg_limits),
+            meters: crate::autoscale::Meters::default(),
         };
         Ok(Kinesis { inner: Arc::new(inner) })
     }
@@ -184,7 +187,7 @@ impl Kinesis {
         for name in due {
             self.settle(&name)?;
         }
-        Ok(())
+        self.autoscale()
     }
 
     /// Deletes expired records' segments in every shard.

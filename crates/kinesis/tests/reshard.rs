@@ -279,3 +279,52 @@ fn a_log_shard_closed_by_an_unrecorded_reshard_is_reopened_on_start() {
     assert_eq!(env.put(&k, "b", 1)["ShardId"], "shardId-000000000000");
     assert_eq!(env.read(&k, "shardId-000000000000").0, vec!["a", "b"]);
 }
+
+#[test]
+fn on_demand_streams_split_hot_shards_and_merge_cold_ones_back() {
+    let env = Env::new();
+    let clock = Arc::new(env.clock.clone());
+    let log = FileLog::open(env.dir.path(), LogOptions { clock: clock.clone(), ..LogOptions::default() }).unwrap();
+    let cfg = KinesisConfig {
+        transition_delay: Duration::ZERO,
+        clock,
+        on_demand: kinesis::OnDemandScaling {
+            split_after: Duration::from_secs(3),
+            merge_after: Duration::from_secs(10),
+            ..kinesis::OnDemandScaling::default()
+        },
+        ..KinesisConfig::default()
+    };
+    let k = Kinesis::open(env.dir.path(), cfg, Arc::new(log)).unwrap();
+    env.ok(&k, "CreateStream", json!({"StreamName": "s", "StreamModeDetails": {"StreamMode": "ON_DEMAND"}}));
+    let open = |k: &Kinesis| {
+        env.ok(k, "DescribeStreamSummary", json!({"StreamName": "s"}))["StreamDescriptionSummary"]["OpenShardCount"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(open(&k), 4);
+    k.housekeeping().unwrap();
+    // 600 KiB/s into shard 0 (above the 500 KiB/s split threshold) for five seconds.
+    let chunk = "x".repeat(60 * 1024);
+    for _ in 0..5 {
+        let records: Vec<Value> =
+            (0..10).map(|_| json!({"Data": b64(&chunk), "PartitionKey": "p", "ExplicitHashKey": "1"})).collect();
+        let out = env.ok(&k, "PutRecords", json!({"StreamName": "s", "Records": records}));
+        assert_eq!(out["FailedRecordCount"], 0);
+        env.clock.advance_ms(1000);
+        k.housekeeping().unwrap();
+    }
+    assert_eq!(open(&k), 5, "the hot shard was split");
+    let shards = env.shards(&k);
+    assert!(shards[0]["SequenceNumberRange"].get("EndingSequenceNumber").is_some());
+    assert_eq!(
+        env.ok(&k, "DescribeStreamSummary", json!({"StreamName": "s"}))["StreamDescriptionSummary"]["StreamStatus"],
+        "ACTIVE"
+    );
+    // Quiet for longer than merge_after: cold neighbours merge back to four.
+    for _ in 0..25 {
+        env.clock.advance_ms(1000);
+        k.housekeeping().unwrap();
+    }
+    assert_eq!(open(&k), 4, "cold shards merged, never below the initial four");
+}

@@ -53,6 +53,7 @@ fn internal_failure_entry() -> PutRecordsResultEntry {
 
 /// Where one record goes.
 struct Placement {
+    stream_uid: u64,
     shard_index: u32,
     log_id: ShardId,
 }
@@ -67,7 +68,7 @@ impl Kinesis {
         let key = std::str::from_utf8(&record.partition_key).expect("keys are strings");
         let mut attempts = 0;
         let (place, ack, encrypted) = loop {
-            let (place, encrypted) = {
+            let (place, encrypted, on_demand) = {
                 let state = self.inner.state.read();
                 let doc = self.writable(&state, &name, now)?;
                 check_record_size(doc, record.data.len(), key.len(), "data")?;
@@ -75,10 +76,15 @@ impl Kinesis {
                 if attempts == 0 && !self.admit_write(doc, place.shard_index, record_bytes(&record), now) {
                     return Err(self.throttled(doc, place.shard_index));
                 }
-                (place, doc.encryption_key_id.is_some())
+                (place, doc.encryption_key_id.is_some(), doc.mode == Mode::OnDemand)
             };
             match self.append(&name, &place.log_id, std::slice::from_ref(&record)).await? {
-                Some(ack) => break (place, ack, encrypted),
+                Some(ack) => {
+                    if on_demand {
+                        self.inner.meters.record(place.stream_uid, place.shard_index, record_bytes(&record));
+                    }
+                    break (place, ack, encrypted);
+                }
                 None => attempts += 1,
             }
             if attempts == RESHARD_RETRIES_MAX {
@@ -106,7 +112,7 @@ impl Kinesis {
         }
         let now = self.now_ms();
         let mut pending: Vec<PendingRecord> = Vec::with_capacity(entries.len());
-        let encrypted = {
+        let (encrypted, on_demand) = {
             let state = self.inner.state.read();
             let doc = self.writable(&state, &name, now)?;
             for (i, entry) in entries.into_iter().enumerate() {
@@ -116,7 +122,7 @@ impl Kinesis {
                 let record = shard_log::Record { partition_key: Bytes::from(key), data, arrival_ms: now };
                 pending.push((i, entry.explicit_hash_key, record));
             }
-            doc.encryption_key_id.is_some()
+            (doc.encryption_key_id.is_some(), doc.mode == Mode::OnDemand)
         };
         let mut results: Vec<Option<PutRecordsResultEntry>> = vec![None; pending.len()];
         let mut failed = 0;
@@ -169,6 +175,10 @@ impl Kinesis {
                     Ok(ticket) => ticket.await,
                     Err(e) => Err(e),
                 };
+                if on_demand && outcome.is_ok() {
+                    let bytes = items.iter().map(|i| record_bytes(&i.2)).sum();
+                    self.inner.meters.record(place.stream_uid, place.shard_index, bytes);
+                }
                 for (k, (i, _, _)) in items.into_iter().enumerate() {
                     results[i] = Some(match &outcome {
                         Ok(ack) => PutRecordsResultEntry {
@@ -417,7 +427,7 @@ fn place(doc: &StreamDoc, key: &str, explicit_hash_key: Option<&str>) -> KResult
         None => partition_hash(key),
     };
     let shard = doc.shard_for_hash(hash).ok_or_else(|| KinesisError::internal("No open shard covers the hash key."))?;
-    Ok(Placement { shard_index: shard.index, log_id: log_shard_id(doc.uid, shard.index) })
+    Ok(Placement { stream_uid: doc.uid, shard_index: shard.index, log_id: log_shard_id(doc.uid, shard.index) })
 }
 
 /// A record's data may not exceed the stream's maximum record size, nor may

@@ -18,7 +18,7 @@ const SCALING_WINDOW_MS: i64 = 24 * 3_600_000;
 const STREAM_SHARDS_MAX: u32 = 10_000;
 
 /// A change to a stream's shard map, applied to a copy of its document.
-struct Reshard {
+pub(crate) struct Reshard {
     doc: StreamDoc,
     now: i64,
     /// Shards this change closes, in the order closed.
@@ -60,7 +60,7 @@ impl Reshard {
     }
 
     /// Splits `index` so that `at` starts the second child; returns (low, high).
-    fn split(&mut self, index: u32, at: u128) -> (u32, u32) {
+    pub(crate) fn split(&mut self, index: u32, at: u128) -> (u32, u32) {
         let (start, end) = self.open(index).hash_range();
         self.close(index);
         let low = self.add_child((start, at - 1), index, None);
@@ -69,7 +69,7 @@ impl Reshard {
     }
 
     /// Merges two adjacent open shards; returns the child.
-    fn merge(&mut self, index: u32, adjacent: u32) -> u32 {
+    pub(crate) fn merge(&mut self, index: u32, adjacent: u32) -> u32 {
         let (a, b) = (self.open(index).hash_range(), self.open(adjacent).hash_range());
         self.close(index);
         self.close(adjacent);
@@ -221,10 +221,25 @@ impl Kinesis {
             .map(|d| d.open_shards().count() as u32)
             .sum();
         let mut change = plan(self, doc, now, open)?;
-        self.apply_reshard(&mut state, &mut change)
+        self.apply_reshard(&mut state, &mut change, true)
     }
 
-    fn apply_reshard(&self, state: &mut State, change: &mut Reshard) -> KResult<()> {
+    /// A reshard the service decides itself (on-demand scaling): the
+    /// stream stays ACTIVE.
+    pub(crate) fn auto_reshard(&self, name: &str, plan: impl FnOnce(&mut Reshard)) -> KResult<()> {
+        let _admin = self.inner.admin.lock();
+        let now = self.now_ms();
+        let mut state = self.inner.state.write();
+        let Some(doc) = state.streams.get(name).filter(|d| d.status_at(now) == Some(crate::model::Status::Active))
+        else {
+            return Ok(());
+        };
+        let mut change = Reshard::new(doc, now);
+        plan(&mut change);
+        self.apply_reshard(&mut state, &mut change, false)
+    }
+
+    fn apply_reshard(&self, state: &mut State, change: &mut Reshard, updating: bool) -> KResult<()> {
         let log = &self.inner.log;
         let uid = change.doc.uid;
         change.doc.assert_hash_coverage();
@@ -248,7 +263,9 @@ impl Kinesis {
             let shard = change.doc.shards.iter_mut().find(|s| s.index == index).expect("closed shard exists");
             shard.closed = Some(ClosedShard { at_ms: change.now, end_position: end });
         }
-        (change.doc.status, change.doc.status_until_ms) = self.updating_until(change.now);
+        if updating {
+            (change.doc.status, change.doc.status_until_ms) = self.updating_until(change.now);
+        }
         tracing::info!(
             stream = %change.doc.name,
             closed = ?change.closed.iter().map(|&i| shard_id(i)).collect::<Vec<_>>(),
