@@ -45,6 +45,10 @@ impl Default for OnDemandScaling {
     }
 }
 
+/// An on-demand stream as the scaler sees it: name, uid, and its open
+/// shards as (index, first hash key, last hash key), by hash key.
+type StreamView = (String, u64, Vec<(u32, u128, u128)>);
+
 /// Bytes written to a shard since the last evaluation, and how long it has
 /// been hot or cold.
 #[derive(Debug, Default, Clone, Copy)]
@@ -86,7 +90,7 @@ impl Kinesis {
                 _ => return Ok(()),
             }
         };
-        let streams: Vec<(String, u64, Vec<(u32, u128, u128)>)> = {
+        let streams: Vec<StreamView> = {
             let state = self.inner.state.read();
             state
                 .streams
