@@ -11,7 +11,11 @@ from e2e_util import KinesdServer, make_client
 @pytest.fixture(scope="session")
 def kinesd_server(tmp_path_factory):
     base = tmp_path_factory.mktemp("kinesd-session")
-    server = KinesdServer(base / "data", base / "logs", transition_delay_ms=0).start()
+    # The suite creates streams faster than AWS's 5 CreateStream calls per second;
+    # control-plane limits are tested on servers of their own (test_limits.py).
+    server = KinesdServer(
+        base / "data", base / "logs", transition_delay_ms=0, extra_args=["--control-limits", "off"]
+    ).start()
     yield server
     server.stop()
 

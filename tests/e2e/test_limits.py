@@ -1,6 +1,6 @@
 """Throughput limits with boto3: a shard takes 1,000 records/s; the rest of a
 PutRecords is throttled per record; GetRecords serves 5 calls/s per shard."""
-from e2e_util import create_stream, expect_error, shard_id
+from e2e_util import create_stream, expect_error, make_client, shard_id
 
 
 def test_put_records_beyond_a_shards_rate_fails_per_record(kinesis, stream_name):
@@ -26,3 +26,14 @@ def test_get_records_beyond_five_calls_per_second_is_throttled(kinesis, stream_n
             kinesis.get_records(ShardIterator=it)
 
     expect_error(burst, "ProvisionedThroughputExceededException")
+
+
+def test_control_plane_calls_beyond_their_rate_are_limit_exceeded(start_kinesd):
+    # DescribeLimits: 1 call per second per account, with a few seconds of burst.
+    client = make_client(start_kinesd().endpoint)
+
+    def burst():
+        for _ in range(20):
+            client.describe_limits()
+
+    expect_error(burst, "LimitExceededException", contains="DescribeLimits")

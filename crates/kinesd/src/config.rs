@@ -57,6 +57,9 @@ pub struct ServeArgs {
     /// aws: throttle as AWS does (default); off: no throughput limits.
     #[arg(long, env = "KINESD_LIMITS")]
     pub limits: Option<LimitsMode>,
+    /// aws: limit control-plane call rates as AWS does (default, with 5 s of burst); off: only data-plane limits.
+    #[arg(long, env = "KINESD_CONTROL_LIMITS")]
+    pub control_limits: Option<LimitsMode>,
     /// Write bytes per second per shard under `--limits aws`. Default 1048576.
     #[arg(long, env = "KINESD_SHARD_WRITE_BYTES_PER_SEC")]
     pub shard_write_bytes_per_sec: Option<u64>,
@@ -131,6 +134,7 @@ pub struct FileConfig {
     pub transition_delay_ms: Option<u64>,
     pub shard_limit: Option<u32>,
     pub limits: Option<LimitsMode>,
+    pub control_limits: Option<LimitsMode>,
     pub shard_write_bytes_per_sec: Option<u64>,
     pub shard_write_records_per_sec: Option<u64>,
     pub shard_read_bytes_per_sec: Option<u64>,
@@ -214,6 +218,8 @@ impl ServeArgs {
                     |cli: Option<u64>, file: Option<u64>, default: f64| cli.or(file).map_or(default, |v| v as f64);
                 kinesis::Limits {
                     enabled: self.limits.or(file.limits).unwrap_or(LimitsMode::Aws) == LimitsMode::Aws,
+                    control_enabled: self.control_limits.or(file.control_limits).unwrap_or(LimitsMode::Aws)
+                        == LimitsMode::Aws,
                     shard_write_bytes_per_sec: pick(
                         self.shard_write_bytes_per_sec,
                         file.shard_write_bytes_per_sec,

@@ -12,6 +12,8 @@ use parking_lot::Mutex;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
     pub enabled: bool,
+    /// Control-plane call rates (CreateStream 5/s, DescribeStream 10/s, ...).
+    pub control_enabled: bool,
     pub shard_write_bytes_per_sec: f64,
     pub shard_write_records_per_sec: f64,
     pub shard_read_bytes_per_sec: f64,
@@ -25,6 +27,7 @@ impl Limits {
     /// AWS's documented limits.
     pub const AWS: Limits = Limits {
         enabled: true,
+        control_enabled: true,
         shard_write_bytes_per_sec: 1024.0 * 1024.0,
         shard_write_records_per_sec: 1000.0,
         shard_read_bytes_per_sec: 2.0 * 1024.0 * 1024.0,
@@ -168,9 +171,85 @@ impl Limiter {
     }
 }
 
+/// Seconds of burst a control-plane bucket holds.
+const CONTROL_BURST_SECS: f64 = 5.0;
+
+/// Control-plane call rates per account (AWS's documented quotas), and
+/// per shard for GetShardIterator and per consumer for SubscribeToShard.
+pub(crate) fn control_rate(operation: &str) -> Option<f64> {
+    Some(match operation {
+        "CreateStream"
+        | "DeleteStream"
+        | "ListStreams"
+        | "MergeShards"
+        | "SplitShard"
+        | "AddTagsToStream"
+        | "RemoveTagsFromStream"
+        | "ListTagsForStream"
+        | "IncreaseStreamRetentionPeriod"
+        | "DecreaseStreamRetentionPeriod"
+        | "RegisterStreamConsumer"
+        | "DeregisterStreamConsumer"
+        | "ListStreamConsumers"
+        | "GetShardIterator" => 5.0,
+        "DescribeStream" => 10.0,
+        "DescribeStreamSummary" | "DescribeStreamConsumer" | "SubscribeToShard" => 20.0,
+        "DescribeLimits" => 1.0,
+        "ListShards" => 1000.0,
+        _ => return None,
+    })
+}
+
+/// Token buckets of control-plane calls, keyed by operation and scope.
+#[derive(Debug)]
+pub struct ControlLimiter {
+    enabled: bool,
+    buckets: Mutex<HashMap<(&'static str, String), Bucket>>,
+}
+
+impl ControlLimiter {
+    pub fn new(enabled: bool) -> ControlLimiter {
+        ControlLimiter { enabled, buckets: Mutex::new(HashMap::new()) }
+    }
+
+    /// Takes one call of `operation` in `scope` (the account, a shard, a
+    /// consumer); false when its rate is exceeded. Operations without a
+    /// quota always pass.
+    pub fn admit(&self, operation: &'static str, scope: &str, now_ms: i64) -> bool {
+        let Some(rate) = control_rate(operation).filter(|_| self.enabled) else { return true };
+        let mut buckets = self.buckets.lock();
+        let bucket = buckets.entry((operation, scope.to_string())).or_insert_with(|| Bucket {
+            tokens: rate * CONTROL_BURST_SECS,
+            rate_per_sec: rate,
+            last_ms: now_ms,
+        });
+        let elapsed_sec = (now_ms - bucket.last_ms).max(0) as f64 / 1000.0;
+        bucket.tokens = (bucket.tokens + elapsed_sec * rate).min(rate * CONTROL_BURST_SECS);
+        bucket.last_ms = now_ms;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_calls_are_limited_per_operation_with_a_burst() {
+        let l = ControlLimiter::new(true);
+        let created = (0..40).filter(|_| l.admit("CreateStream", "account", 0)).count();
+        assert_eq!(created, 25, "5 per second with five seconds of burst");
+        assert!(l.admit("DescribeStream", "account", 0), "another operation has its own bucket");
+        assert!(!l.admit("CreateStream", "account", 100));
+        assert!(l.admit("CreateStream", "account", 200));
+        assert!(l.admit("PutRecord", "account", 0), "data-plane calls are limited elsewhere");
+        assert!(ControlLimiter::new(false).admit("DescribeLimits", "account", 0));
+    }
 
     const MIB: usize = 1024 * 1024;
 

@@ -32,6 +32,8 @@ pub(crate) struct Inner {
     pub admin: Mutex<()>,
     /// Throughput token buckets.
     pub limiter: crate::limits::Limiter,
+    /// Control-plane call rates.
+    pub control: crate::limits::ControlLimiter,
     /// Write rates of on-demand shards.
     pub meters: crate::autoscale::Meters,
     /// Live SubscribeToShard calls, by (consumer ARN, shard index).
@@ -107,6 +109,7 @@ impl Kinesis {
             subscriptions: Mutex::new(HashMap::new()),
             limiter: crate::limits::Limiter::new(cfg_limits),
             meters: crate::autoscale::Meters::default(),
+            control: crate::limits::ControlLimiter::new(cfg_limits.enabled && cfg_limits.control_enabled),
         };
         Ok(Kinesis { inner: Arc::new(inner) })
     }
@@ -122,6 +125,15 @@ impl Kinesis {
             status: 400,
             message: String::new(),
         })?;
+        if !matches!(op, Operation::GetShardIterator | Operation::SubscribeToShard)
+            && !self.inner.control.admit(op.name(), "account", self.now_ms())
+        {
+            return Err(KinesisError::limit_exceeded(format!(
+                "Rate exceeded for {} calls of account {}.",
+                op.name(),
+                self.inner.cfg.account_id
+            )));
+        }
         // botocore always sends a body; an empty one means "no members".
         let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
         match op {

@@ -104,6 +104,11 @@ impl Kinesis {
             start.timestamp,
             now,
         )?;
+        if !self.inner.control.admit("SubscribeToShard", &consumer_arn, now) {
+            return Err(KinesisError::limit_exceeded(format!(
+                "Rate exceeded for SubscribeToShard calls of consumer {consumer_arn}."
+            )));
+        }
         let key = (consumer_arn.clone(), shard_index);
         let (cancel_tx, cancel_rx) = watch::channel(false);
         let generation = GENERATION.fetch_add(1, Ordering::Relaxed);

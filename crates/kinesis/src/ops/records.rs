@@ -235,6 +235,17 @@ impl Kinesis {
             })?;
             (doc.uid, index)
         };
+        // AWS: five GetShardIterator calls per second per open shard.
+        if !self.inner.control.admit("GetShardIterator", &log_shard_id(uid, index).to_string(), now) {
+            return Err(KinesisError::new(
+                ErrorCode::ProvisionedThroughputExceededException,
+                format!(
+                    "Rate exceeded for shard {} in stream {name} under account {}.",
+                    shard_id(index),
+                    self.inner.cfg.account_id
+                ),
+            ));
+        }
         let log_id = log_shard_id(uid, index);
         let kind = input.shard_iterator_type.expect("validated: required");
         let position = self.start_position(
