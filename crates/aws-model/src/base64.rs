@@ -9,6 +9,7 @@
 
 use std::fmt;
 
+#[cfg(test)]
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Why a string is not valid base64.
@@ -37,8 +38,16 @@ impl fmt::Display for Base64Error {
 
 impl std::error::Error for Base64Error {}
 
-/// Encodes `data` with padding.
+/// Encodes `data` with padding (the `base64` crate's engine: this sits on
+/// the GetRecords hot path).
 pub fn encode(data: &[u8]) -> String {
+    use ::base64::Engine;
+    ::base64::engine::general_purpose::STANDARD.encode(data)
+}
+
+/// The reference encoder the fast one is checked against.
+#[cfg(test)]
+fn encode_reference(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
         let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
@@ -68,6 +77,17 @@ fn symbol_value(c: u8) -> Option<u32> {
 
 /// Decodes padded standard base64, strictly.
 pub fn decode(text: &str) -> Result<Vec<u8>, Base64Error> {
+    use ::base64::Engine;
+    // The fast engine is as strict (canonical padding, zero trailing bits);
+    // only when it refuses does the careful decoder run, to word the error.
+    match ::base64::engine::general_purpose::STANDARD.decode(text) {
+        Ok(bytes) => Ok(bytes),
+        Err(_) => decode_reference(text),
+    }
+}
+
+/// The strict decoder that classifies every failure like AWS.
+fn decode_reference(text: &str) -> Result<Vec<u8>, Base64Error> {
     let bytes = text.as_bytes();
     // Character errors are reported before length errors would matter for
     // non-ASCII input; AWS checks the length first, so do the same but count
@@ -142,5 +162,33 @@ mod tests {
         assert_eq!(decode("a==="), Err(Base64Error::Character('=')));
         assert_eq!(decode("aGVsbG9="), Err(Base64Error::LastSymbol));
         assert_eq!(decode("aGVsbG9=").unwrap_err().to_string(), "Invalid last non-pad Base64 character dectected");
+    }
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_path_agrees_with_the_reference_codec() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..300 {
+            let data: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed as u8
+                })
+                .collect();
+            let text = encode(&data);
+            assert_eq!(text, encode_reference(&data));
+            assert_eq!(decode(&text).unwrap(), data);
+            assert_eq!(decode_reference(&text).unwrap(), data);
+        }
+        for bad in ["A", "AB=C", "AAA*", "AB==", "QQ=", "Zg==Zg=="] {
+            assert_eq!(decode(bad), decode_reference(bad), "{bad}");
+            assert!(decode(bad).is_err(), "{bad}");
+        }
     }
 }

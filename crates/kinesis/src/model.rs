@@ -151,12 +151,18 @@ impl StreamDoc {
         self.shards.iter().filter(|s| s.closed.is_none())
     }
 
-    /// The open shard whose hash range holds `hash`.
-    pub fn shard_for_hash(&self, hash: u128) -> Option<&ShardDoc> {
-        self.open_shards().find(|s| {
-            let (start, end) = s.hash_range();
-            start <= hash && hash <= end
-        })
+    /// The open shards' hash ranges, sorted, for routing many records
+    /// without parsing the stored ranges again for each.
+    pub fn routing(&self) -> Routing {
+        let mut ranges: Vec<(u128, u128, u32)> = self
+            .open_shards()
+            .map(|s| {
+                let (start, end) = s.hash_range();
+                (start, end, s.index)
+            })
+            .collect();
+        ranges.sort_unstable();
+        Routing { uid: self.uid, ranges }
     }
 
     /// The index the next new shard gets.
@@ -192,6 +198,21 @@ impl StreamDoc {
 
     pub fn retention_ms(&self) -> i64 {
         i64::from(self.retention_hours) * 3_600_000
+    }
+}
+
+/// A stream's open shards by hash range.
+#[derive(Debug, Clone)]
+pub struct Routing {
+    pub uid: u64,
+    ranges: Vec<(u128, u128, u32)>,
+}
+
+impl Routing {
+    /// The index of the open shard holding `hash`.
+    pub fn shard_for_hash(&self, hash: u128) -> Option<u32> {
+        let i = self.ranges.partition_point(|r| r.1 < hash);
+        self.ranges.get(i).filter(|r| r.0 <= hash).map(|r| r.2)
     }
 }
 

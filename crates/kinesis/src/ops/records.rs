@@ -14,7 +14,7 @@ use crate::config::ITERATOR_TTL_MS;
 use crate::hashing::{parse_hash_key, partition_hash};
 use crate::iterator::IteratorState;
 use crate::limits::WriteScope;
-use crate::model::{log_shard_id, parse_shard_id, shard_id, Mode, StreamDoc};
+use crate::model::{log_shard_id, parse_shard_id, shard_id, Mode, Routing, StreamDoc};
 use crate::seqno::SequenceNumber;
 use crate::{KResult, Kinesis, KinesisError};
 
@@ -72,7 +72,7 @@ impl Kinesis {
                 let state = self.inner.state.read();
                 let doc = self.writable(&state, &name, now)?;
                 check_record_size(doc, record.data.len(), key.len(), "data")?;
-                let place = place(doc, key, input.explicit_hash_key.as_deref())?;
+                let place = place(&doc.routing(), key, input.explicit_hash_key.as_deref())?;
                 if attempts == 0 && !self.admit_write(doc, place.shard_index, record_bytes(&record), now) {
                     return Err(self.throttled(doc, place.shard_index));
                 }
@@ -135,9 +135,10 @@ impl Kinesis {
             {
                 let state = self.inner.state.read();
                 let doc = self.writable(&state, &name, now)?;
+                let routing = doc.routing();
                 for item in pending.drain(..) {
                     let key = std::str::from_utf8(&item.2.partition_key).expect("keys are strings");
-                    let place = place(doc, key, item.1.as_deref())?;
+                    let place = place(&routing, key, item.1.as_deref())?;
                     // Charged once: records placed again after a reshard were admitted already.
                     if round == 0 && !self.admit_write(doc, place.shard_index, record_bytes(&item.2), now) {
                         failed += 1;
@@ -428,7 +429,7 @@ impl Kinesis {
 }
 
 /// The open shard a record goes to: by explicit hash key, else MD5 of the key.
-fn place(doc: &StreamDoc, key: &str, explicit_hash_key: Option<&str>) -> KResult<Placement> {
+fn place(routing: &Routing, key: &str, explicit_hash_key: Option<&str>) -> KResult<Placement> {
     let hash = match explicit_hash_key {
         Some(text) => parse_hash_key(text).ok_or_else(|| {
             KinesisError::invalid_argument(format!(
@@ -437,8 +438,9 @@ fn place(doc: &StreamDoc, key: &str, explicit_hash_key: Option<&str>) -> KResult
         })?,
         None => partition_hash(key),
     };
-    let shard = doc.shard_for_hash(hash).ok_or_else(|| KinesisError::internal("No open shard covers the hash key."))?;
-    Ok(Placement { stream_uid: doc.uid, shard_index: shard.index, log_id: log_shard_id(doc.uid, shard.index) })
+    let index =
+        routing.shard_for_hash(hash).ok_or_else(|| KinesisError::internal("No open shard covers the hash key."))?;
+    Ok(Placement { stream_uid: routing.uid, shard_index: index, log_id: log_shard_id(routing.uid, index) })
 }
 
 /// A record's data may not exceed the stream's maximum record size, nor may
