@@ -107,6 +107,72 @@ pub async fn trim_horizon_iterator(conn: &mut Connection, stream: &str, shard_id
         .ok_or_else(|| BenchError::Protocol("GetShardIterator: no ShardIterator".into()))
 }
 
+/// The stream's ARN, which enhanced fan-out calls name the stream by.
+pub async fn stream_arn(conn: &mut Connection, name: &str) -> Result<String> {
+    let answer = call_json(conn, "DescribeStreamSummary", json!({"StreamName": name})).await?;
+    answer["StreamDescriptionSummary"]["StreamARN"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| BenchError::Protocol("DescribeStreamSummary: no StreamARN".into()))
+}
+
+/// RegisterStreamConsumer, then DescribeStreamConsumer until the consumer
+/// is ACTIVE; returns the consumer's ARN.
+pub async fn register_consumer(conn: &mut Connection, stream_arn: &str, consumer_name: &str) -> Result<String> {
+    let answer =
+        call_json(conn, "RegisterStreamConsumer", json!({"StreamARN": stream_arn, "ConsumerName": consumer_name}))
+            .await?;
+    let consumer_arn = answer["Consumer"]["ConsumerARN"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| BenchError::Protocol("RegisterStreamConsumer: no Consumer.ConsumerARN".into()))?;
+    let started = Instant::now();
+    loop {
+        let answer = call_json(conn, "DescribeStreamConsumer", json!({"ConsumerARN": consumer_arn})).await?;
+        let status = answer["ConsumerDescription"]["ConsumerStatus"].as_str().unwrap_or("");
+        if status == "ACTIVE" {
+            return Ok(consumer_arn);
+        }
+        if started.elapsed() > ACTIVE_TIMEOUT {
+            return Err(BenchError::Setup(format!(
+                "consumer {consumer_name} still {status:?} after {ACTIVE_TIMEOUT:?}"
+            )));
+        }
+        tokio::time::sleep(ACTIVE_POLL_INTERVAL).await;
+    }
+}
+
+/// DeregisterStreamConsumer by ARN.
+pub async fn deregister_consumer(conn: &mut Connection, consumer_arn: &str) -> Result<()> {
+    call_json(conn, "DeregisterStreamConsumer", json!({"ConsumerARN": consumer_arn})).await.map(drop)
+}
+
+/// A SubscribeToShard body: from LATEST, or after a sequence number when
+/// a subscription that ended is renewed.
+pub fn subscribe_body(consumer_arn: &str, shard_id: &str, after_sequence: Option<&str>) -> PreparedBody {
+    let position = match after_sequence {
+        None => json!({"Type": "LATEST"}),
+        Some(sequence) => json!({"Type": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": sequence}),
+    };
+    PreparedBody::json(&json!({"ConsumerARN": consumer_arn, "ShardId": shard_id, "StartingPosition": position}))
+}
+
+/// The payload of a `SubscribeToShardEvent` message.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SubscribeEvent<'a> {
+    #[serde(borrow)]
+    pub records: Vec<GotRecord<'a>>,
+    pub continuation_sequence_number: Option<String>,
+    pub millis_behind_latest: Option<u64>,
+}
+
+impl<'a> SubscribeEvent<'a> {
+    pub fn parse(body: &'a [u8]) -> Result<SubscribeEvent<'a>> {
+        parse("SubscribeToShardEvent", body)
+    }
+}
+
 /// One entry of a PutRecords answer: a sequence number or an error code.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -203,5 +269,23 @@ mod tests {
         assert_eq!(answer.records[0].data, "YW/j");
         assert_eq!(answer.next_shard_iterator.as_deref(), Some("it"));
         assert_eq!(answer.millis_behind_latest, Some(0));
+    }
+
+    #[test]
+    fn subscribe_event_reads_records_and_continuation() {
+        let body = br#"{"Records":[{"SequenceNumber":"9","ApproximateArrivalTimestamp":1.5,"Data":"YWI=","PartitionKey":"k"}],"ContinuationSequenceNumber":"9","MillisBehindLatest":0}"#;
+        let event = SubscribeEvent::parse(body).unwrap();
+        assert_eq!((event.records[0].sequence_number.as_ref(), event.records[0].data.as_ref()), ("9", "YWI="));
+        assert_eq!(event.continuation_sequence_number.as_deref(), Some("9"));
+        assert_eq!(event.millis_behind_latest, Some(0));
+    }
+
+    #[test]
+    fn subscribe_body_starts_at_latest_or_after_a_sequence() {
+        let latest: Value = serde_json::from_slice(&subscribe_body("arn", "shardId-0", None).bytes).unwrap();
+        assert_eq!(latest["StartingPosition"], json!({"Type": "LATEST"}));
+        let after: Value = serde_json::from_slice(&subscribe_body("arn", "s", Some("42")).bytes).unwrap();
+        assert_eq!(after["StartingPosition"], json!({"Type": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": "42"}));
+        assert_eq!((after["ConsumerARN"].as_str(), after["ShardId"].as_str()), (Some("arn"), Some("s")));
     }
 }

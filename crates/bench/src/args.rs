@@ -25,11 +25,20 @@ pub enum Workload {
     PutSingle,
     /// One record every --e2e-interval-ms while a consumer polls GetRecords.
     E2ePoll,
-    /// The same over SubscribeToShard: not available yet.
+    /// The same over SubscribeToShard (enhanced fan-out, pushed event stream).
     E2ePush,
     /// --many-streams streams of --many-shards-per-stream shards at a low PutRecord rate.
     ManyShards,
-    /// Every workload above, in that order (drain reads the put-batch stream).
+    /// One shard offered --throttle-factor x its write limit, then drained:
+    /// for endpoints that enforce AWS's limits; not part of `all`.
+    Throttle,
+    /// put-batch into a kept stream, acknowledgements saved to --durability-file
+    /// (kill -9 the endpoint meanwhile); not part of `all`.
+    DurabilityWrite,
+    /// Drains the stream of --durability-file after a restart and counts what
+    /// survived; not part of `all`.
+    DurabilityCheck,
+    /// Every workload above but throttle and durability-*, in that order (drain reads the put-batch stream).
     All,
 }
 
@@ -89,6 +98,21 @@ pub struct Args {
     /// PutRecord rate per shard in many-shards, records per second.
     #[arg(long, default_value_t = 1.0)]
     pub many_rate_per_shard: f64,
+    /// The per-shard write limit the throttle workload expects, records per
+    /// second (AWS: 1,000; kinesd: --shard-write-records-per-sec).
+    #[arg(long, default_value_t = 1000.0)]
+    pub throttle_limit_records_per_sec: f64,
+    /// How many times its limit the throttle workload offers the shard.
+    #[arg(long, default_value_t = 2.0)]
+    pub throttle_factor: f64,
+    /// Where durability-write saves its acknowledgements and durability-check reads them.
+    #[arg(long)]
+    pub durability_file: Option<PathBuf>,
+    /// Run no workload: call ListStreams until it succeeds (every 2 ms, at
+    /// most this many seconds), print `ready_unix_ms <ms>` and exit; for
+    /// measuring an endpoint's startup time.
+    #[arg(long)]
+    pub wait_ready_seconds: Option<f64>,
     /// Write the results as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -134,24 +158,33 @@ impl Args {
         if self.many_streams == 0 || self.many_shards_per_stream == 0 || !positive(self.many_rate_per_shard) {
             return fail("--many-streams, --many-shards-per-stream and --many-rate-per-shard must be positive".into());
         }
+        if !positive(self.throttle_limit_records_per_sec) || !positive(self.throttle_factor) {
+            return fail("--throttle-limit-records-per-sec and --throttle-factor must be positive".into());
+        }
         if self.e2e_interval_ms == 0 {
             return fail("--e2e-interval-ms must be at least 1".into());
         }
         Ok(())
     }
 
-    /// The workloads to run, in the fixed order of `all`, each once.
+    /// The workloads to run, in a fixed order, each once; `all` is every one
+    /// but throttle (only meaningful against enforced limits) and the two
+    /// halves of the kill -9 check.
     pub fn plan(&self) -> Vec<Workload> {
-        const ORDER: [Workload; 6] = [
+        const ORDER: [Workload; 9] = [
             Workload::PutBatch,
             Workload::Drain,
             Workload::PutSingle,
             Workload::E2ePoll,
-            Workload::ManyShards,
             Workload::E2ePush,
+            Workload::ManyShards,
+            Workload::Throttle,
+            Workload::DurabilityWrite,
+            Workload::DurabilityCheck,
         ];
+        let only_by_name = [Workload::Throttle, Workload::DurabilityWrite, Workload::DurabilityCheck];
         let all = self.workload.contains(&Workload::All);
-        ORDER.into_iter().filter(|w| all || self.workload.contains(w)).collect()
+        ORDER.into_iter().filter(|w| self.workload.contains(w) || (all && !only_by_name.contains(w))).collect()
     }
 }
 
@@ -181,6 +214,8 @@ mod tests {
     fn plan_keeps_a_fixed_order_and_all_means_everything() {
         assert_eq!(args(&["--workload", "drain,put-batch"]).plan(), vec![Workload::PutBatch, Workload::Drain]);
         assert_eq!(args(&["--workload", "all"]).plan().len(), 6);
+        assert!(!args(&["--workload", "all"]).plan().contains(&Workload::Throttle));
+        assert_eq!(args(&["--workload", "throttle,all"]).plan().last(), Some(&Workload::Throttle));
     }
 
     #[test]
@@ -189,5 +224,6 @@ mod tests {
         assert!(args(&["--record-bytes", "1048577"]).validate().is_err());
         assert!(args(&["--seconds", "0"]).validate().is_err());
         assert!(args(&["--single-concurrency", "1,0"]).validate().is_err());
+        assert!(args(&["--throttle-factor", "0"]).validate().is_err());
     }
 }

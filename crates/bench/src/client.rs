@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HOST};
 use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde::Deserialize;
@@ -127,8 +128,70 @@ impl Connection {
     }
 
     async fn call_inner(&mut self, operation: &str, body: &PreparedBody) -> Result<Answer> {
-        if self.sender.is_none() {
-            self.connect().await?;
+        let response = self.send(operation, body).await?;
+        let status = response.status().as_u16();
+        let bytes = match response.into_body().collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) => {
+                self.sender = None;
+                return Err(BenchError::Transport(format!("{operation}: reading the body: {e}")));
+            }
+        };
+        if status == 200 {
+            return Ok(bytes);
+        }
+        Err(aws_error(status, &bytes))
+    }
+
+    /// Calls an operation whose answer is streamed (SubscribeToShard) and
+    /// returns the body as it arrives, once the status line says 200. The
+    /// connection carries nothing else until that body ends, so a caller
+    /// gives such a call a connection of its own.
+    pub async fn call_streaming(&mut self, operation: &str, body: &PreparedBody) -> Result<Incoming> {
+        let response = match tokio::time::timeout(CALL_TIMEOUT, self.send(operation, body)).await {
+            Ok(response) => response?,
+            Err(_) => {
+                self.sender = None;
+                return Err(BenchError::Transport(format!("{operation}: no answer within {CALL_TIMEOUT:?}")));
+            }
+        };
+        let status = response.status().as_u16();
+        if status == 200 {
+            // Whoever reads the body may stop early; the connection is not reused after that.
+            self.sender = None;
+            return Ok(response.into_body());
+        }
+        match response.into_body().collect().await {
+            Ok(collected) => Err(aws_error(status, &collected.to_bytes())),
+            Err(e) => {
+                self.sender = None;
+                Err(BenchError::Transport(format!("{operation}: reading the body: {e}")))
+            }
+        }
+    }
+
+    /// Signs and sends one call; the answer's head has arrived, its body not yet.
+    async fn send(&mut self, operation: &str, body: &PreparedBody) -> Result<http::Response<Incoming>> {
+        // An idle keep-alive connection the endpoint closed (some answer with
+        // `Connection: close`) fails here, before anything was sent: open a
+        // new one once. A failure after sending is never retried.
+        for attempt in 0..2 {
+            if self.sender.is_none() {
+                self.connect().await?;
+            }
+            let ready = match self.sender.as_mut().expect("connected above") {
+                Sender::H1(sender) => sender.ready().await,
+                Sender::H2(sender) => sender.ready().await,
+            };
+            match ready {
+                Ok(()) => break,
+                Err(e) => {
+                    self.sender = None;
+                    if attempt == 1 {
+                        return Err(BenchError::Transport(format!("{operation}: {e}")));
+                    }
+                }
+            }
         }
         let config = &self.config;
         let target = format!("{TARGET_PREFIX}{operation}");
@@ -155,35 +218,14 @@ impl Connection {
             .body(Full::new(body.bytes.clone()))
             .map_err(|e| BenchError::Setup(format!("building the request: {e}")))?;
         request.headers_mut().extend(signed);
-        let sent = match self.sender.as_mut().expect("connected above") {
-            Sender::H1(sender) => match sender.ready().await {
-                Ok(()) => sender.send_request(request).await,
-                Err(e) => Err(e),
-            },
-            Sender::H2(sender) => match sender.ready().await {
-                Ok(()) => sender.send_request(request).await,
-                Err(e) => Err(e),
-            },
+        let sent = match self.sender.as_mut().expect("ready above") {
+            Sender::H1(sender) => sender.send_request(request).await,
+            Sender::H2(sender) => sender.send_request(request).await,
         };
-        let response = match sent {
-            Ok(response) => response,
-            Err(e) => {
-                self.sender = None;
-                return Err(BenchError::Transport(format!("{operation}: {e}")));
-            }
-        };
-        let status = response.status().as_u16();
-        let bytes = match response.into_body().collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(e) => {
-                self.sender = None;
-                return Err(BenchError::Transport(format!("{operation}: reading the body: {e}")));
-            }
-        };
-        if status == 200 {
-            return Ok(bytes);
-        }
-        Err(aws_error(status, &bytes))
+        sent.map_err(|e| {
+            self.sender = None;
+            BenchError::Transport(format!("{operation}: {e}"))
+        })
     }
 }
 

@@ -53,6 +53,15 @@ impl SequenceNumber {
     }
 }
 
+impl std::fmt::Display for SequenceNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SequenceNumber::Small(value) => write!(f, "{value}"),
+            SequenceNumber::Big(digits) => f.write_str(&digits.0),
+        }
+    }
+}
+
 /// Shard ids of one stream and their positions, shared by every worker.
 #[derive(Debug)]
 pub struct ShardIds {
@@ -116,6 +125,30 @@ impl AckLedger {
 
     pub fn total(&self) -> u64 {
         self.acked.iter().map(|s| s.len() as u64).sum()
+    }
+
+    /// The acknowledgements as JSON (`shards`, and per shard `[sequence, digest]`
+    /// pairs), so that another run can check them (kill -9 survival).
+    pub fn to_json(&self) -> serde_json::Value {
+        let acked: Vec<Vec<(String, u64)>> =
+            self.acked.iter().map(|shard| shard.iter().map(|(s, d)| (s.to_string(), *d)).collect()).collect();
+        serde_json::json!({"shards": self.shards.ids, "acked": acked})
+    }
+
+    /// Reads what `to_json` wrote; `None` when it is not that shape.
+    pub fn from_json(value: &serde_json::Value) -> Option<AckLedger> {
+        let ids: Vec<String> = serde_json::from_value(value.get("shards")?.clone()).ok()?;
+        let acked: Vec<Vec<(String, u64)>> = serde_json::from_value(value.get("acked")?.clone()).ok()?;
+        if acked.len() != ids.len() {
+            return None;
+        }
+        let mut ledger = AckLedger::new(ShardIds::new(ids));
+        for (shard, entries) in ledger.acked.iter_mut().zip(acked) {
+            for (sequence, digest) in entries {
+                shard.push((SequenceNumber::parse(&sequence)?, digest));
+            }
+        }
+        Some(ledger)
     }
 
     /// A verifier per shard, each expecting that shard's records in sequence order.
@@ -247,6 +280,19 @@ mod tests {
             assert!(ledger.ack("s0", seq(s), d));
         }
         ledger.into_verifiers().pop().unwrap()
+    }
+
+    #[test]
+    fn ledger_json_round_trips_small_and_big_sequence_numbers() {
+        let mut ledger = AckLedger::new(ShardIds::new(vec!["a".into(), "b".into()]));
+        let big = "49590338271490256608559692538361571095921575989136588898";
+        assert!(ledger.ack("b", SequenceNumber::parse(big).unwrap(), 7));
+        assert!(ledger.ack("a", SequenceNumber::parse("12").unwrap(), u64::MAX));
+        let back = AckLedger::from_json(&ledger.to_json()).unwrap();
+        assert_eq!(back.shards.ids, ledger.shards.ids);
+        assert_eq!(back.acked, ledger.acked);
+        assert_eq!(back.acked[1][0].0.to_string(), big);
+        assert!(AckLedger::from_json(&serde_json::json!({"shards": ["a"], "acked": []})).is_none());
     }
 
     #[test]

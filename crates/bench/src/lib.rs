@@ -6,6 +6,7 @@ pub mod args;
 pub mod budget;
 pub mod client;
 pub mod error;
+pub mod eventstream;
 pub mod ledger;
 pub mod procstat;
 pub mod progress;

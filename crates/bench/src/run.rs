@@ -2,12 +2,13 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 
+use crate::api;
 use crate::args::{Args, Workload};
-use crate::client::{ClientConfig, Endpoint};
+use crate::client::{ClientConfig, Connection, Endpoint};
 use crate::error::{BenchError, Result};
 use crate::report::{RunReport, Skipped};
 use crate::signing::Signer;
@@ -22,6 +23,9 @@ pub async fn run(args: Args) -> Result<bool> {
         signer: Signer::new(&args.access_key, &args.secret_key, &args.region),
         h2: args.h2,
     });
+    if let Some(seconds) = args.wait_ready_seconds {
+        return wait_ready(client, seconds).await;
+    }
     let interrupted = Arc::new(AtomicBool::new(false));
     {
         let interrupted = interrupted.clone();
@@ -52,7 +56,6 @@ pub async fn run(args: Args) -> Result<bool> {
         passed: false,
     };
     let plan = args.plan();
-    let explicit_e2e_push = !args.workload.contains(&Workload::All);
     let json_path = args.json.clone();
     let mut ctx = Context {
         streams: StreamRegistry::new(client.clone(), &args.stream_prefix),
@@ -74,19 +77,15 @@ pub async fn run(args: Args) -> Result<bool> {
             Workload::Drain => workloads::drain::run(&mut ctx).await,
             Workload::PutSingle => workloads::put_single::run(&mut ctx).await,
             Workload::E2ePoll => workloads::e2e_poll::run(&mut ctx).await,
+            Workload::E2ePush => workloads::e2e_push::run(&mut ctx).await,
             Workload::ManyShards => workloads::many_shards::run(&mut ctx).await,
-            Workload::E2ePush => {
-                eprintln!("kinesd-bench: e2e-push: {}", workloads::e2e_push::NOT_AVAILABLE);
-                let entry = Skipped { workload: name.into(), reason: workloads::e2e_push::NOT_AVAILABLE.into() };
-                // Asked for by name, a workload that cannot run fails the run;
-                // as part of `all` it is only noted.
-                if explicit_e2e_push {
-                    report.failures.push(entry);
-                } else {
-                    report.skipped.push(entry);
+            Workload::Throttle => workloads::throttle::run(&mut ctx).await.inspect(|results| {
+                if let Some(reason) = workloads::throttle::verdict(results) {
+                    report.failures.push(Skipped { workload: name.into(), reason });
                 }
-                continue;
-            }
+            }),
+            Workload::DurabilityWrite => workloads::durability::write(&mut ctx).await,
+            Workload::DurabilityCheck => workloads::durability::check(&mut ctx).await,
             Workload::All => unreachable!("plan() expands all"),
         };
         match outcome {
@@ -120,6 +119,27 @@ pub async fn run(args: Args) -> Result<bool> {
     Ok(report.passed)
 }
 
+/// Calls ListStreams until it succeeds, then prints when (unix ms).
+async fn wait_ready(client: Arc<ClientConfig>, seconds: f64) -> Result<bool> {
+    const PROBE_INTERVAL: Duration = Duration::from_millis(2);
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let mut last_error = String::new();
+    while Instant::now() < deadline {
+        // A fresh connection per probe: a refused connect leaves nothing to reuse.
+        match api::call_json(&mut Connection::new(client.clone()), "ListStreams", json!({})).await {
+            Ok(_) => {
+                let ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+                println!("ready_unix_ms {ms}");
+                return Ok(true);
+            }
+            Err(e) => last_error = e.to_string(),
+        }
+        tokio::time::sleep(PROBE_INTERVAL).await;
+    }
+    eprintln!("kinesd-bench: no successful ListStreams within {seconds} s; last error: {last_error}");
+    Ok(false)
+}
+
 fn workload_name(workload: Workload) -> &'static str {
     match workload {
         Workload::PutBatch => "put-batch",
@@ -128,6 +148,9 @@ fn workload_name(workload: Workload) -> &'static str {
         Workload::E2ePoll => "e2e-poll",
         Workload::E2ePush => "e2e-push",
         Workload::ManyShards => "many-shards",
+        Workload::Throttle => "throttle",
+        Workload::DurabilityWrite => "durability-write",
+        Workload::DurabilityCheck => "durability-check",
         Workload::All => "all",
     }
 }
@@ -149,6 +172,8 @@ fn config_json(args: &Args) -> serde_json::Value {
         "many_streams": args.many_streams,
         "many_shards_per_stream": args.many_shards_per_stream,
         "many_rate_per_shard": args.many_rate_per_shard,
+        "throttle_limit_records_per_sec": args.throttle_limit_records_per_sec,
+        "throttle_factor": args.throttle_factor,
         "threads": args.threads,
     })
 }

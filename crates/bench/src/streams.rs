@@ -84,6 +84,17 @@ impl StreamRegistry {
         api::delete_stream(&mut self.conn, name).await
     }
 
+    /// Leaves a stream out of the end-of-run cleanup (a stream another run reads).
+    pub fn keep(&mut self, name: &str) {
+        self.live.retain(|n| n != name);
+    }
+
+    /// Adds a stream this run did not create (one a previous run kept) to
+    /// the end-of-run cleanup.
+    pub fn adopt(&mut self, name: &str) {
+        self.live.push(name.to_string());
+    }
+
     /// Deletes every stream still alive; returns the failures as messages.
     pub async fn delete_all(&mut self) -> Vec<String> {
         let mut failures = Vec::new();

@@ -187,12 +187,11 @@ fn every_workload_runs_and_the_drain_reads_back_exactly_what_was_acknowledged() 
             "put-single c=1",
             "put-single c=4",
             "e2e-poll every 10 ms",
+            "e2e-push every 10 ms",
             "many-shards 6 shards"
         ]
     );
-    let skipped = &report["skipped"][0];
-    assert_eq!(skipped["workload"], "e2e-push");
-    assert!(skipped["reason"].as_str().unwrap().contains("not available yet"), "{skipped}");
+    assert_eq!(report["skipped"], json!([]));
 
     let write = phase(&report, "put-batch", "write");
     assert_drain_read_back_everything(&report, write);
@@ -220,6 +219,7 @@ fn every_workload_runs_and_the_drain_reads_back_exactly_what_was_acknowledged() 
     assert_eq!(e2e["extra"]["seen"], acknowledged);
     assert_eq!(e2e["extra"]["unseen"], 0);
     assert_eq!(e2e["extra"]["stamp_mismatch"], 0);
+    assert_pushed_every_acknowledged_record(phase(&report, "e2e-push", "every 10 ms"));
 
     let many = phase(&report, "many-shards", "6 shards");
     assert_eq!(many["extra"]["shards"], 6);
@@ -248,16 +248,104 @@ fn drain_alone_fills_its_own_stream_first() {
     assert_drain_read_back_everything(&report, fill);
 }
 
+/// Every record e2e-push acknowledged was pushed exactly once with its own stamp.
+fn assert_pushed_every_acknowledged_record(push: &Value) {
+    let extra = &push["extra"];
+    let acknowledged = extra["acknowledged"].as_u64().unwrap();
+    assert!(acknowledged >= 50, "about 100 records in 1 s: {push:#}");
+    assert_eq!(extra["seen"], acknowledged, "{push:#}");
+    assert_eq!(
+        [&extra["unseen"], &extra["seen_twice"], &extra["seen_unacknowledged"], &extra["stamp_mismatch"]],
+        [0, 0, 0, 0],
+        "{push:#}"
+    );
+    assert_eq!(push["errors"], 0, "{push:#}");
+    assert_eq!(push["latency"]["count"], acknowledged);
+    assert!(push["latency"]["p50_ms"].as_f64().unwrap() < 1_000.0, "pushed, not polled late: {push:#}");
+    assert_eq!(extra["subscriptions"], 1);
+    assert!(extra["events"].as_u64().unwrap() >= 1);
+    assert!(extra["event_stream_bytes"].as_u64().unwrap() > acknowledged * 256, "the records crossed the stream");
+    assert_eq!(extra["consumer_deregistered"], true);
+}
+
 #[test]
-fn e2e_push_by_name_says_not_available_and_fails() {
+fn e2e_push_sees_every_record_over_subscribe_to_shard_and_deregisters() {
+    let server = Server::start(&["--limits", "off"]);
+    let report = run_ok(&server, &[&["--workload", "e2e-push"], SMALL].concat());
+    assert_eq!(report["passed"], true);
+    assert_pushed_every_acknowledged_record(phase(&report, "e2e-push", "every 10 ms"));
+    assert_eq!(server.stream_names(), Vec::<String>::new());
+}
+
+#[test]
+fn e2e_push_over_h2_sees_every_record() {
+    let server = Server::start(&["--limits", "off"]);
+    let report = run_ok(&server, &[&["--workload", "e2e-push", "--h2"], SMALL].concat());
+    assert_pushed_every_acknowledged_record(phase(&report, "e2e-push", "every 10 ms"));
+}
+
+#[test]
+fn e2e_push_failure_is_reported_with_the_endpoints_error() {
+    // A wrong secret makes the endpoint refuse every call, as a peer
+    // without RegisterStreamConsumer refuses that one: the workload fails
+    // with the endpoint's error code rather than hanging or passing.
     let server = Server::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let output = server.bench(&["--workload", "e2e-push", "--quiet"], &dir.path().join("r.json"));
+    let output =
+        server.bench(&["--workload", "e2e-push", "--secret-key", "wrong", "--quiet"], &dir.path().join("r.json"));
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("e2e-push: not available yet"));
     let report: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
-    assert_eq!(report["results"], json!([]));
     assert_eq!(report["failures"][0]["workload"], "e2e-push");
+    assert!(report["failures"][0]["reason"].as_str().unwrap().contains("InvalidSignatureException"), "{report:#}");
+}
+
+#[test]
+fn throttle_delivers_the_shards_limit_counts_the_rest_and_loses_nothing() {
+    // AWS limits (the default), with a small per-shard limit so that the
+    // test is quick: 200 records/s offered twice over in 2 s.
+    let server = Server::start(&["--shard-write-records-per-sec", "200"]);
+    let report = run_ok(
+        &server,
+        &[
+            "--workload",
+            "throttle",
+            "--throttle-limit-records-per-sec",
+            "200",
+            "--seconds",
+            "3",
+            "--record-bytes",
+            "256",
+            "--quiet",
+        ],
+    );
+    assert_eq!(report["passed"], true, "{report:#}");
+    let write = phase(&report, "throttle", "2x limit");
+    let extra = &write["extra"];
+    assert_eq!(extra["batch"], 40, "400 records/s in 10 calls a second");
+    assert_eq!(extra["delivers_limit"], true, "{write:#}");
+    let ratio = extra["delivered_ratio"].as_f64().unwrap();
+    assert!((0.9..=1.1).contains(&ratio), "{write:#}");
+    let (acked, throttled) = (write["records"].as_u64().unwrap(), write["throttled_records"].as_u64().unwrap());
+    assert!(throttled > acked / 2, "about half of what was offered is refused: {write:#}");
+    assert_eq!(acked + throttled, extra["offered_records"].as_u64().unwrap(), "{write:#}");
+    assert_eq!(write["failed_records"], 0);
+    let drain = phase(&report, "drain", "read");
+    assert_eq!(drain["check"]["passed"], true, "{drain:#}");
+    assert_eq!(drain["check"]["counts"]["matched"], acked, "every acknowledged record is read back");
+    assert_eq!(server.stream_names(), Vec::<String>::new());
+}
+
+#[test]
+fn throttle_against_an_unlimited_endpoint_fails_the_verdict() {
+    let server = Server::start(&["--limits", "off"]);
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--workload", "throttle", "--throttle-limit-records-per-sec", "200", "--seconds", "2", "--quiet"];
+    let output = server.bench(&args, &dir.path().join("r.json"));
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
+    let reason = report["failures"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("throttled 0 records"), "{reason}");
+    assert_eq!(phase(&report, "drain", "read")["check"]["passed"], true);
 }
 
 #[test]

@@ -44,7 +44,7 @@ pub async fn run(ctx: &mut Context) -> Result<Vec<PhaseResult>> {
     Ok(results)
 }
 
-async fn drain(ctx: &mut Context, filled: Filled) -> Result<PhaseResult> {
+pub(super) async fn drain(ctx: &mut Context, filled: Filled) -> Result<PhaseResult> {
     let Filled { stream, ledger, had_transport_errors } = filled;
     let shards = ledger.shards.clone();
     // A correct drain needs at most one call per record plus the empty polls

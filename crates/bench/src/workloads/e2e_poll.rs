@@ -4,35 +4,22 @@
 //! acknowledged and the consumer when it was seen, and the latency is
 //! acknowledged -> seen (the figure a poll-based consumer gets), with
 //! sent -> seen beside it.
-//!
-//! The record body is built per send (it holds the timestamp): at 100
-//! records/s that costs nothing next to the consumer's polling.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::json;
-use tokio::time::MissedTickBehavior;
 
+use super::e2e::{self, Sighting, TAIL_TIMEOUT};
 use super::{Context, Phase, ERROR_BACKOFF, THROTTLE_BACKOFF};
-use crate::api::{self, GetRecordsAnswer, PutRecordAnswer};
+use crate::api::{self, GetRecordsAnswer};
 use crate::args::GET_RECORDS_LIMIT_MAX;
 use crate::client::Connection;
 use crate::error::{BenchError, Result};
-use crate::records::{decode_into, read_stamp, single_body, stamped_data};
+use crate::records::{decode_into, read_stamp};
 use crate::report::PhaseResult;
-use crate::stats::{Counters, Latency};
-
-/// How long the consumer may take, after the last send, to see the last
-/// acknowledged record before the rest count as unseen.
-const TAIL_TIMEOUT: Duration = Duration::from_secs(5);
-/// The one partition key (the stream has one shard).
-const PARTITION_KEY: &str = "e2e";
-
-/// What the consumer saw: sequence number, embedded send time, seen time (ns).
-type Sighting = (String, Option<u64>, u64);
+use crate::stats::Counters;
 
 pub async fn run(ctx: &mut Context) -> Result<Vec<PhaseResult>> {
     let stream = ctx.streams.create("e2e-poll", 1).await?;
@@ -46,8 +33,6 @@ async fn measure(ctx: &mut Context, stream: &str) -> Result<PhaseResult> {
     let shard_id = &shards.first().ok_or_else(|| BenchError::Protocol("e2e-poll stream has no shard".into()))?.shard_id;
     let iterator = api::trim_horizon_iterator(ctx.streams.conn(), stream, shard_id).await?;
     let budget = ctx.load_budget();
-    let origin = ctx.clock_origin;
-    let now_ns = move || origin.elapsed().as_nanos() as u64;
     let phase = Phase::start(ctx, "e2e-poll", &format!("every {} ms", ctx.args.e2e_interval_ms));
 
     let expected = Arc::new(AtomicU64::new(u64::MAX));
@@ -57,68 +42,16 @@ async fn measure(ctx: &mut Context, stream: &str) -> Result<PhaseResult> {
         expected: expected.clone(),
         interrupted: ctx.interrupted.clone(),
         deadline: budget.deadline() + TAIL_TIMEOUT,
-        origin,
+        origin: ctx.clock_origin,
     };
     let consumer = tokio::spawn(consumer.run(iterator));
-
-    let mut conn = Connection::new(ctx.client.clone());
-    let mut acked: HashMap<String, (u64, u64)> = HashMap::new();
-    let mut put_latency = Latency::default();
-    let mut ticker = tokio::time::interval(Duration::from_millis(ctx.args.e2e_interval_ms));
-    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    while budget.take().is_some() {
-        ticker.tick().await;
-        let sent_ns = now_ns();
-        let data = stamped_data(&mut ctx.rng, sent_ns, ctx.args.record_bytes);
-        let body = single_body(stream, &data, PARTITION_KEY, None);
-        let answer = conn.call("PutRecord", &body).await;
-        let ack_ns = now_ns();
-        Counters::add(&phase.counters.requests, 1);
-        match answer.and_then(|b| PutRecordAnswer::parse(&b).map(|a| a.sequence_number.into_owned())) {
-            Ok(sequence) => {
-                put_latency.record(Duration::from_nanos(ack_ns - sent_ns));
-                acked.insert(sequence, (sent_ns, ack_ns));
-                Counters::add(&phase.counters.records, 1);
-                Counters::add(&phase.counters.bytes, data.len() as u64);
-            }
-            Err(e) if e.is_throttle() => Counters::add(&phase.counters.throttled, 1),
-            Err(e) => {
-                Counters::add(&phase.counters.errors, 1);
-                phase.counters.note_error(&e);
-            }
-        }
-    }
-    expected.store(acked.len() as u64, Ordering::Relaxed);
+    let produced = e2e::produce(ctx, stream, &phase, &budget).await;
+    expected.store(produced.acked.len() as u64, Ordering::Relaxed);
     let Polled { sightings, polls, empty_polls, throttled_polls } =
         consumer.await.map_err(|e| BenchError::Setup(format!("e2e-poll consumer: {e}")))?;
 
-    let mut ack_to_seen = Latency::default();
-    let mut sent_to_seen = Latency::default();
-    let (mut seen_before_ack, mut stamp_mismatch, mut matched) = (0u64, 0u64, 0u64);
-    for (sequence, stamp, seen_ns) in &sightings {
-        let Some(&(sent_ns, ack_ns)) = acked.get(sequence) else { continue };
-        matched += 1;
-        if *stamp != Some(sent_ns) {
-            stamp_mismatch += 1;
-        }
-        // The consumer may see a record before the producer has read its
-        // acknowledgement; that counts as zero latency and is reported.
-        if *seen_ns < ack_ns {
-            seen_before_ack += 1;
-        }
-        ack_to_seen.record(Duration::from_nanos(seen_ns.saturating_sub(ack_ns)));
-        sent_to_seen.record(Duration::from_nanos(seen_ns.saturating_sub(sent_ns)));
-    }
     let mut result = phase.finish().await;
-    result.latency = ack_to_seen.summary();
-    result.extra.insert("latency_is".into(), json!("acknowledged -> seen by the polling consumer"));
-    result.extra.insert("sent_to_seen".into(), json!(sent_to_seen.summary()));
-    result.extra.insert("put_latency".into(), json!(put_latency.summary()));
-    result.extra.insert("acknowledged".into(), json!(acked.len()));
-    result.extra.insert("seen".into(), json!(matched));
-    result.extra.insert("unseen".into(), json!(acked.len() as u64 - matched));
-    result.extra.insert("seen_before_ack".into(), json!(seen_before_ack));
-    result.extra.insert("stamp_mismatch".into(), json!(stamp_mismatch));
+    e2e::summarize(&mut result, &produced, &sightings, "acknowledged -> seen by the polling consumer");
     result.extra.insert("polls".into(), json!(polls));
     result.extra.insert("empty_polls".into(), json!(empty_polls));
     result.extra.insert("throttled_polls".into(), json!(throttled_polls));

@@ -2,11 +2,14 @@
 //! bracket that measures wall time and CPU around a load loop.
 
 pub mod drain;
+pub mod durability;
+pub mod e2e;
 pub mod e2e_poll;
 pub mod e2e_push;
 pub mod many_shards;
 pub mod put_batch;
 pub mod put_single;
+pub mod throttle;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;

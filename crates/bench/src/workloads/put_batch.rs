@@ -99,7 +99,7 @@ impl Worker {
             match answer {
                 Ok(body) => {
                     self.latency.record(started.elapsed());
-                    if let Err(e) = self.account(&body, batch) {
+                    if let Err(e) = account(&body, batch, &mut self.ledger, &self.counters) {
                         Counters::add(&self.counters.errors, 1);
                         self.counters.note_error(&e);
                     }
@@ -120,48 +120,47 @@ impl Worker {
         }
         self
     }
+}
 
-    /// Counts and records the per-record outcome of one PutRecords answer.
-    fn account(&mut self, body: &[u8], batch: &BatchBody) -> Result<()> {
-        let answer = PutRecordsAnswer::parse(body)?;
-        if answer.records.len() != batch.digests.len() {
-            return Err(BenchError::Protocol(format!(
-                "PutRecords answered {} entries for {} records",
-                answer.records.len(),
-                batch.digests.len()
-            )));
-        }
-        let record_bytes = batch.data_bytes / batch.digests.len() as u64;
-        let (mut acked, mut throttled, mut failed) = (0u64, 0u64, 0u64);
-        for (entry, digest) in answer.records.iter().zip(&batch.digests) {
-            match (&entry.sequence_number, &entry.shard_id, &entry.error_code) {
-                (Some(sequence), Some(shard_id), None) => {
-                    let acknowledged =
-                        SequenceNumber::parse(sequence).is_some_and(|s| self.ledger.ack(shard_id, s, *digest));
-                    if acknowledged {
-                        acked += 1;
-                    } else {
-                        failed += 1;
-                        self.counters.note_error(&format!(
-                            "PutRecords acknowledged a record with sequence {sequence:?} on unknown shard {shard_id:?}"
-                        ));
-                    }
-                }
-                (_, _, Some(code)) if is_throttle_code(code) => throttled += 1,
-                _ => failed += 1,
-            }
-        }
-        if answer.failed_record_count != throttled + failed {
-            self.counters.note_error(&format!(
-                "FailedRecordCount {} but {} entries failed",
-                answer.failed_record_count,
-                throttled + failed
-            ));
-        }
-        Counters::add(&self.counters.records, acked);
-        Counters::add(&self.counters.bytes, acked * record_bytes);
-        Counters::add(&self.counters.throttled, throttled);
-        Counters::add(&self.counters.failed, failed);
-        Ok(())
+/// Counts and records the per-record outcome of one PutRecords answer.
+pub(super) fn account(body: &[u8], batch: &BatchBody, ledger: &mut AckLedger, counters: &Counters) -> Result<()> {
+    let answer = PutRecordsAnswer::parse(body)?;
+    if answer.records.len() != batch.digests.len() {
+        return Err(BenchError::Protocol(format!(
+            "PutRecords answered {} entries for {} records",
+            answer.records.len(),
+            batch.digests.len()
+        )));
     }
+    let record_bytes = batch.data_bytes / batch.digests.len() as u64;
+    let (mut acked, mut throttled, mut failed) = (0u64, 0u64, 0u64);
+    for (entry, digest) in answer.records.iter().zip(&batch.digests) {
+        match (&entry.sequence_number, &entry.shard_id, &entry.error_code) {
+            (Some(sequence), Some(shard_id), None) => {
+                let acknowledged = SequenceNumber::parse(sequence).is_some_and(|s| ledger.ack(shard_id, s, *digest));
+                if acknowledged {
+                    acked += 1;
+                } else {
+                    failed += 1;
+                    counters.note_error(&format!(
+                        "PutRecords acknowledged a record with sequence {sequence:?} on unknown shard {shard_id:?}"
+                    ));
+                }
+            }
+            (_, _, Some(code)) if is_throttle_code(code) => throttled += 1,
+            _ => failed += 1,
+        }
+    }
+    if answer.failed_record_count != throttled + failed {
+        counters.note_error(&format!(
+            "FailedRecordCount {} but {} entries failed",
+            answer.failed_record_count,
+            throttled + failed
+        ));
+    }
+    Counters::add(&counters.records, acked);
+    Counters::add(&counters.bytes, acked * record_bytes);
+    Counters::add(&counters.throttled, throttled);
+    Counters::add(&counters.failed, failed);
+    Ok(())
 }
