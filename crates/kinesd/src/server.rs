@@ -181,13 +181,23 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     }
 }
 
+/// How often freed heap memory is handed back to the OS: large GetRecords
+/// and PutRecords bodies leave glibc's arenas holding tens of MB otherwise.
+const MEMORY_TRIM_PERIOD: Duration = Duration::from_secs(5);
+
 /// Completes stream transitions and deletes expired segments, forever.
 async fn housekeeping(kinesis: Kinesis) {
     let retention_period = KinesisConfig::default().retention_sweep_interval;
     let mut last_sweep = std::time::Instant::now();
+    let mut last_trim = std::time::Instant::now();
     let mut tick = tokio::time::interval(HOUSEKEEPING_PERIOD);
     loop {
         tick.tick().await;
+        if last_trim.elapsed() >= MEMORY_TRIM_PERIOD {
+            last_trim = std::time::Instant::now();
+            // SAFETY: malloc_trim only returns free heap pages to the kernel.
+            unsafe { libc::malloc_trim(0) };
+        }
         let k = kinesis.clone();
         let sweep = last_sweep.elapsed() >= retention_period;
         if sweep {
