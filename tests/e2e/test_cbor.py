@@ -2,6 +2,8 @@
 Content-Type application/x-amz-cbor-1.1, blobs as byte strings, timestamps as
 tag 1 holding epoch milliseconds. Requests are SigV4-signed by botocore."""
 import datetime
+import json
+import os
 import time
 
 import cbor2
@@ -132,3 +134,112 @@ def test_cbor_errors_carry_type_and_message(endpoint, stream_name):
     assert stream_name in out["message"]
     status, out = call(endpoint, "CreateStream", {"StreamName": "bad name", "ShardCount": 1})
     assert (status, out["__type"]) == (400, "ValidationException")
+
+
+def event_stream_messages(raw):
+    """(headers, payload) of each message of an event stream body."""
+    import struct
+
+    out, i = [], 0
+    while i + 12 <= len(raw):
+        total, headers_len = struct.unpack(">II", raw[i:i + 8])
+        h, end, headers = i + 12, i + 12 + headers_len, {}
+        while h < end:
+            n = raw[h]
+            name = raw[h + 1:h + 1 + n].decode()
+            h += 1 + n + 1
+            (vlen,) = struct.unpack(">H", raw[h:h + 2])
+            headers[name] = raw[h + 2:h + 2 + vlen].decode()
+            h += 2 + vlen
+        out.append((headers, raw[end:i + total - 4]))
+        i += total
+    return out
+
+
+def test_every_operation_round_trips_over_cbor(endpoint, make_name):
+    """All 39 operations of the model (the 2026 Channel operations aside),
+    sent and answered in CBOR."""
+    name, other = make_name("cbor"), make_name("cbor-od")
+    arn = f"arn:aws:kinesis:us-east-1:000000000000:stream/{name}"
+    other_arn = f"arn:aws:kinesis:us-east-1:000000000000:stream/{other}"
+    covered = []
+
+    def op(operation, body):
+        covered.append(operation)
+        return ok(endpoint, operation, body)
+
+    op("CreateStream", {"StreamName": name, "ShardCount": 2, "Tags": {"a": "1"}})
+    op("CreateStream", {"StreamName": other, "StreamModeDetails": {"StreamMode": "ON_DEMAND"}})
+    assert name in op("ListStreams", {})["StreamNames"]
+    assert op("DescribeStream", {"StreamName": name})["StreamDescription"]["StreamName"] == name
+    assert op("DescribeStreamSummary", {"StreamName": name})["StreamDescriptionSummary"]["OpenShardCount"] == 2
+    assert len(op("ListShards", {"StreamName": name})["Shards"]) == 2
+    assert op("DescribeLimits", {})["ShardLimit"] > 0
+    op("AddTagsToStream", {"StreamName": name, "Tags": {"b": "2"}})
+    assert len(op("ListTagsForStream", {"StreamName": name})["Tags"]) == 2
+    op("RemoveTagsFromStream", {"StreamName": name, "TagKeys": ["b"]})
+    op("TagResource", {"ResourceARN": arn, "Tags": {"c": "3"}})
+    op("UntagResource", {"ResourceARN": arn, "TagKeys": ["c"]})
+    assert op("ListTagsForResource", {"ResourceARN": arn})["Tags"] == [{"Key": "a", "Value": "1"}]
+    op("IncreaseStreamRetentionPeriod", {"StreamName": name, "RetentionPeriodHours": 48})
+    op("DecreaseStreamRetentionPeriod", {"StreamName": name, "RetentionPeriodHours": 24})
+    assert op("EnableEnhancedMonitoring", {"StreamName": name, "ShardLevelMetrics": ["ALL"]})["DesiredShardLevelMetrics"]
+    op("DisableEnhancedMonitoring", {"StreamName": name, "ShardLevelMetrics": ["ALL"]})
+    op("StartStreamEncryption", {"StreamName": name, "EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"})
+    op("StopStreamEncryption", {"StreamName": name, "EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"})
+    op("UpdateMaxRecordSize", {"StreamARN": arn, "MaxRecordSizeInKiB": 2048})
+    put = op("PutRecord", {"StreamName": name, "Data": b"\x00one", "PartitionKey": "k", "ExplicitHashKey": "0"})
+    assert op("PutRecords", {"StreamName": name, "Records": [{"Data": b"two", "PartitionKey": "k", "ExplicitHashKey": "0"}]})[
+        "FailedRecordCount"] == 0
+    it = op("GetShardIterator", {"StreamName": name, "ShardId": "shardId-000000000000",
+                                 "ShardIteratorType": "AT_SEQUENCE_NUMBER", "StartingSequenceNumber": put["SequenceNumber"]})
+    assert [r["Data"] for r in op("GetRecords", {"ShardIterator": it["ShardIterator"]})["Records"]] == [b"\x00one", b"two"]
+    policy = '{"Version": "2012-10-17", "Statement": []}'
+    op("PutResourcePolicy", {"ResourceARN": arn, "Policy": policy})
+    assert op("GetResourcePolicy", {"ResourceARN": arn})["Policy"] == policy
+    op("DeleteResourcePolicy", {"ResourceARN": arn})
+    consumer = op("RegisterStreamConsumer", {"StreamARN": arn, "ConsumerName": "c"})["Consumer"]
+    assert isinstance(consumer["ConsumerCreationTimestamp"], datetime.datetime)
+    assert op("DescribeStreamConsumer", {"ConsumerARN": consumer["ConsumerARN"]})["ConsumerDescription"]["ConsumerName"] == "c"
+    assert len(op("ListStreamConsumers", {"StreamARN": arn})["Consumers"]) == 1
+
+    # SubscribeToShard: an event stream whose payloads are CBOR too.
+    covered.append("SubscribeToShard")
+    payload = cbor2.dumps({"ConsumerARN": consumer["ConsumerARN"], "ShardId": "shardId-000000000000",
+                           "StartingPosition": {"Type": "TRIM_HORIZON"}})
+    req = AWSRequest(method="POST", url=endpoint + "/", data=payload,
+                     headers={"Content-Type": CBOR, "X-Amz-Target": "Kinesis_20131202.SubscribeToShard"})
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "kinesis", REGION).add_auth(req)
+    with requests.post(endpoint + "/", data=payload, headers=dict(req.headers.items()), stream=True, timeout=30) as resp:
+        assert resp.status_code == 200
+        assert resp.headers["Content-Type"] == "application/vnd.amazon.eventstream"
+        raw = b""
+        for chunk in resp.iter_content(chunk_size=None):
+            raw += chunk
+            messages = event_stream_messages(raw)
+            if len(messages) >= 2:
+                break
+    first, second = messages[0], messages[1]
+    assert first[0][":event-type"] == "initial-response"
+    assert second[0][":event-type"] == "SubscribeToShardEvent" and second[0][":content-type"] == CBOR
+    event = cbor_decode(second[1])
+    assert [r["Data"] for r in event["Records"]] == [b"\x00one", b"two"]
+
+    op("DeregisterStreamConsumer", {"ConsumerARN": consumer["ConsumerARN"]})
+    op("SplitShard", {"StreamName": name, "ShardToSplit": "shardId-000000000000",
+                      "NewStartingHashKey": str(2**126)})
+    op("MergeShards", {"StreamName": name, "ShardToMerge": "shardId-000000000002",
+                       "AdjacentShardToMerge": "shardId-000000000003"})
+    assert op("UpdateShardCount", {"StreamName": name, "TargetShardCount": 3,
+                                   "ScalingType": "UNIFORM_SCALING"})["TargetShardCount"] == 3
+    op("UpdateStreamMode", {"StreamARN": arn, "StreamModeDetails": {"StreamMode": "ON_DEMAND"}})
+    assert op("UpdateStreamWarmThroughput", {"StreamARN": other_arn, "WarmThroughputMiBps": 10})["WarmThroughput"]
+    op("UpdateAccountSettings", {"MinimumThroughputBillingCommitment": {"Status": "ENABLED"}})
+    assert op("DescribeAccountSettings", {})["MinimumThroughputBillingCommitment"]["Status"] == "ENABLED"
+    op("DeleteStream", {"StreamName": other})
+    op("DeleteStream", {"StreamName": name, "EnforceConsumerDeletion": True})
+
+    model = os.path.join(os.path.dirname(__file__), "..", "..", "models", "kinesis-2013-12-02.json")
+    with open(model) as f:
+        operations = set(json.load(f)["operations"])
+    assert operations - set(covered) == set(), f"not covered over CBOR: {sorted(operations - set(covered))}"
