@@ -72,6 +72,21 @@ pub struct ServeArgs {
     /// GetRecords calls per second per shard. Default 5.
     #[arg(long, env = "KINESD_SHARD_READ_CALLS_PER_SEC")]
     pub shard_read_calls_per_sec: Option<u64>,
+    /// On-demand scaling: a shard writing more than this many bytes/s is split ... Default 512000.
+    #[arg(long, env = "KINESD_ON_DEMAND_SPLIT_BYTES_PER_SEC")]
+    pub on_demand_split_bytes_per_sec: Option<u64>,
+    /// ... when it stays above it this long (ms). Default 30000.
+    #[arg(long, env = "KINESD_ON_DEMAND_SPLIT_AFTER_MS")]
+    pub on_demand_split_after_ms: Option<u64>,
+    /// Adjacent shards each writing less than this many bytes/s are merged ... Default 51200.
+    #[arg(long, env = "KINESD_ON_DEMAND_MERGE_BYTES_PER_SEC")]
+    pub on_demand_merge_bytes_per_sec: Option<u64>,
+    /// ... when they stay below it this long (ms). Default 600000.
+    #[arg(long, env = "KINESD_ON_DEMAND_MERGE_AFTER_MS")]
+    pub on_demand_merge_after_ms: Option<u64>,
+    /// Largest write capacity of an on-demand stream, bytes/s. Default 209715200.
+    #[arg(long, env = "KINESD_ON_DEMAND_CAPACITY_MAX_BYTES_PER_SEC")]
+    pub on_demand_capacity_max_bytes_per_sec: Option<u64>,
     /// PEM certificate chain: serve TLS (with ALPN h2) on the same port as cleartext.
     #[arg(long, env = "KINESD_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -139,6 +154,11 @@ pub struct FileConfig {
     pub shard_write_records_per_sec: Option<u64>,
     pub shard_read_bytes_per_sec: Option<u64>,
     pub shard_read_calls_per_sec: Option<u64>,
+    pub on_demand_split_bytes_per_sec: Option<u64>,
+    pub on_demand_split_after_ms: Option<u64>,
+    pub on_demand_merge_bytes_per_sec: Option<u64>,
+    pub on_demand_merge_after_ms: Option<u64>,
+    pub on_demand_capacity_max_bytes_per_sec: Option<u64>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub tls_self_signed: Option<bool>,
@@ -158,6 +178,7 @@ pub struct Settings {
     pub transition_delay: Duration,
     pub shard_limit: u32,
     pub limits: kinesis::Limits,
+    pub on_demand: kinesis::OnDemandScaling,
     pub tls: TlsMode,
     pub credentials: Vec<CredentialConfig>,
 }
@@ -241,6 +262,34 @@ impl ServeArgs {
                         aws.shard_read_calls_per_sec,
                     ),
                     ..aws
+                }
+            },
+            on_demand: {
+                let d = kinesis::OnDemandScaling::default();
+                let rate =
+                    |cli: Option<u64>, file: Option<u64>, default: f64| cli.or(file).map_or(default, |v| v as f64);
+                let after = |cli: Option<u64>, file: Option<u64>, default: Duration| {
+                    cli.or(file).map_or(default, Duration::from_millis)
+                };
+                kinesis::OnDemandScaling {
+                    split_bytes_per_sec: rate(
+                        self.on_demand_split_bytes_per_sec,
+                        file.on_demand_split_bytes_per_sec,
+                        d.split_bytes_per_sec,
+                    ),
+                    split_after: after(self.on_demand_split_after_ms, file.on_demand_split_after_ms, d.split_after),
+                    merge_bytes_per_sec: rate(
+                        self.on_demand_merge_bytes_per_sec,
+                        file.on_demand_merge_bytes_per_sec,
+                        d.merge_bytes_per_sec,
+                    ),
+                    merge_after: after(self.on_demand_merge_after_ms, file.on_demand_merge_after_ms, d.merge_after),
+                    capacity_max_bytes_per_sec: rate(
+                        self.on_demand_capacity_max_bytes_per_sec,
+                        file.on_demand_capacity_max_bytes_per_sec,
+                        d.capacity_max_bytes_per_sec,
+                    ),
+                    ..d
                 }
             },
             tls: match (self.tls_cert.or(file.tls_cert), self.tls_key.or(file.tls_key)) {

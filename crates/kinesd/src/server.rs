@@ -121,6 +121,7 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
         transition_delay: settings.transition_delay,
         shard_limit: settings.shard_limit,
         limits: settings.limits,
+        on_demand: settings.on_demand,
         ..KinesisConfig::default()
     };
     let kinesis = Kinesis::open(&settings.data_dir, kinesis_config, log.clone()).map_err(|e| e.message)?;
