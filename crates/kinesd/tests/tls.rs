@@ -38,7 +38,30 @@ fn self_signed_tls_serves_h2_by_alpn_beside_cleartext() {
             hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls)).await.unwrap();
         tokio::spawn(conn);
         let request = kinesis_request(&server.addr, "ListStreams", b"{}".to_vec(), &Signer::default());
-        sender.send_request(request).await.unwrap().status()
+        let status = sender.send_request(request).await.unwrap().status();
+        // SubscribeToShard over HTTP/2 on TLS: the event stream's first frames arrive.
+        let mut call_h2 = async |op: &str, body: serde_json::Value| {
+            let request = kinesis_request(&server.addr, op, body.to_string().into_bytes(), &Signer::default());
+            sender.send_request(request).await.unwrap()
+        };
+        call_h2("CreateStream", json!({"StreamName": "t", "ShardCount": 1})).await;
+        let arn = "arn:aws:kinesis:us-east-1:000000000000:stream/t";
+        let consumer = call_h2("RegisterStreamConsumer", json!({"StreamARN": arn, "ConsumerName": "c"})).await;
+        let consumer: serde_json::Value =
+            serde_json::from_slice(&http_body_util::BodyExt::collect(consumer.into_body()).await.unwrap().to_bytes())
+                .unwrap();
+        let sub = call_h2(
+            "SubscribeToShard",
+            json!({"ConsumerARN": consumer["Consumer"]["ConsumerARN"], "ShardId": "shardId-000000000000",
+                   "StartingPosition": {"Type": "LATEST"}}),
+        )
+        .await;
+        assert_eq!(sub.status(), 200);
+        assert_eq!(sub.headers()["content-type"], "application/vnd.amazon.eventstream");
+        let mut body = sub.into_body();
+        let frame = http_body_util::BodyExt::frame(&mut body).await.unwrap().unwrap().into_data().unwrap();
+        assert!(frame.windows(16).any(|w| w == b"initial-response"), "the initial-response comes first");
+        status
     });
     assert_eq!(status, 200);
 }
