@@ -45,22 +45,24 @@ impl Default for Limits {
     }
 }
 
-/// A token bucket holding one second of its rate.
+/// A token bucket; by default it holds one second of its rate.
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
     tokens: f64,
     rate_per_sec: f64,
+    /// Seconds of rate the bucket holds at most.
+    burst_secs: f64,
     last_ms: i64,
 }
 
 impl Bucket {
     fn new(rate_per_sec: f64, now_ms: i64) -> Bucket {
-        Bucket { tokens: rate_per_sec, rate_per_sec, last_ms: now_ms }
+        Bucket { tokens: rate_per_sec, rate_per_sec, burst_secs: 1.0, last_ms: now_ms }
     }
 
     fn refill(&mut self, now_ms: i64) {
         let elapsed_sec = (now_ms - self.last_ms).max(0) as f64 / 1000.0;
-        self.tokens = (self.tokens + elapsed_sec * self.rate_per_sec).min(self.rate_per_sec);
+        self.tokens = (self.tokens + elapsed_sec * self.rate_per_sec).min(self.rate_per_sec * self.burst_secs);
         self.last_ms = now_ms;
     }
 }
@@ -138,6 +140,8 @@ impl Limiter {
             return true;
         }
         self.with(WriteScope::Shard { stream_uid, shard_index }, now_ms, |b| {
+            // Reads go into debt: a 10 MiB GetRecords (2 MiB of burst, then
+            // 8 MiB owed at 2 MiB/s) throttles the shard's next 4 seconds.
             let fits = b.read_calls.tokens >= 1.0 && b.read_bytes.tokens > 0.0;
             if fits {
                 b.read_calls.tokens -= 1.0;
@@ -221,11 +225,10 @@ impl ControlLimiter {
         let bucket = buckets.entry((operation, scope.to_string())).or_insert_with(|| Bucket {
             tokens: rate * CONTROL_BURST_SECS,
             rate_per_sec: rate,
+            burst_secs: CONTROL_BURST_SECS,
             last_ms: now_ms,
         });
-        let elapsed_sec = (now_ms - bucket.last_ms).max(0) as f64 / 1000.0;
-        bucket.tokens = (bucket.tokens + elapsed_sec * rate).min(rate * CONTROL_BURST_SECS);
-        bucket.last_ms = now_ms;
+        bucket.refill(now_ms);
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
             true
