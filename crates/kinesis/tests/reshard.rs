@@ -1,52 +1,25 @@
 //! SplitShard, MergeShards and UpdateShardCount through the operation
 //! interface: lineage, closed parents, data continuity, limits.
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
-use kinesis::{Kinesis, KinesisConfig, KinesisError};
+use common::*;
+use kinesis::Kinesis;
 use serde_json::{json, Value};
-use shard_log::{FileLog, LogOptions, ManualClock};
+use shard_log::{FileLog, LogOptions};
 
-const T0_MS: i64 = 1_700_000_000_000;
 const MAX: u128 = u128::MAX;
 
-struct Env {
-    dir: tempfile::TempDir,
-    clock: ManualClock,
-    rt: tokio::runtime::Runtime,
+/// Helpers of these tests on top of the shared environment.
+trait ReshardEnv {
+    fn shards(&self, k: &Kinesis) -> Vec<Value>;
+    fn put(&self, k: &Kinesis, data: &str, hash: u128) -> Value;
+    fn read(&self, k: &Kinesis, shard: &str) -> (Vec<String>, Value);
 }
 
-impl Env {
-    fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-            clock: ManualClock::new(T0_MS),
-            rt: tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(),
-        }
-    }
-
-    fn open(&self, delay_ms: u64) -> Kinesis {
-        let clock = Arc::new(self.clock.clone());
-        let log = FileLog::open(self.dir.path(), LogOptions { clock: clock.clone(), ..LogOptions::default() }).unwrap();
-        let cfg =
-            KinesisConfig { transition_delay: Duration::from_millis(delay_ms), clock, ..KinesisConfig::default() };
-        Kinesis::open(self.dir.path(), cfg, Arc::new(log)).unwrap()
-    }
-
-    fn call(&self, k: &Kinesis, op: &str, body: Value) -> Result<Value, KinesisError> {
-        let out = self.rt.block_on(k.call(op, body.to_string().as_bytes()))?;
-        Ok(serde_json::from_slice(&out).unwrap())
-    }
-
-    fn ok(&self, k: &Kinesis, op: &str, body: Value) -> Value {
-        self.call(k, op, body).unwrap_or_else(|e| panic!("{op} failed: {e:?}"))
-    }
-
-    fn err(&self, k: &Kinesis, op: &str, body: Value) -> KinesisError {
-        self.call(k, op, body).expect_err(op)
-    }
-
+impl ReshardEnv for Env {
     fn shards(&self, k: &Kinesis) -> Vec<Value> {
         self.ok(k, "ListShards", json!({"StreamName": "s"}))["Shards"].as_array().unwrap().clone()
     }
@@ -66,19 +39,14 @@ impl Env {
             json!({"StreamName": "s", "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
         );
         let out = self.ok(k, "GetRecords", json!({"ShardIterator": it["ShardIterator"]}));
-        let datas = out["Records"].as_array().unwrap().iter().map(|r| unb64(r["Data"].as_str().unwrap())).collect();
+        let datas = out["Records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| String::from_utf8(unb64(r["Data"].as_str().unwrap())).unwrap())
+            .collect();
         (datas, out)
     }
-}
-
-fn b64(s: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(s)
-}
-
-fn unb64(s: &str) -> String {
-    use base64::Engine;
-    String::from_utf8(base64::engine::general_purpose::STANDARD.decode(s).unwrap()).unwrap()
 }
 
 fn range(shard: &Value) -> (u128, u128) {
@@ -283,19 +251,13 @@ fn a_log_shard_closed_by_an_unrecorded_reshard_is_reopened_on_start() {
 #[test]
 fn on_demand_streams_split_hot_shards_and_merge_cold_ones_back() {
     let env = Env::new();
-    let clock = Arc::new(env.clock.clone());
-    let log = FileLog::open(env.dir.path(), LogOptions { clock: clock.clone(), ..LogOptions::default() }).unwrap();
-    let cfg = KinesisConfig {
-        transition_delay: Duration::ZERO,
-        clock,
-        on_demand: kinesis::OnDemandScaling {
+    let k = env.open_with(|cfg| {
+        cfg.on_demand = kinesis::OnDemandScaling {
             split_after: Duration::from_secs(3),
             merge_after: Duration::from_secs(10),
             ..kinesis::OnDemandScaling::default()
-        },
-        ..KinesisConfig::default()
-    };
-    let k = Kinesis::open(env.dir.path(), cfg, Arc::new(log)).unwrap();
+        }
+    });
     env.ok(&k, "CreateStream", json!({"StreamName": "s", "StreamModeDetails": {"StreamMode": "ON_DEMAND"}}));
     let open = |k: &Kinesis| {
         env.ok(k, "DescribeStreamSummary", json!({"StreamName": "s"}))["StreamDescriptionSummary"]["OpenShardCount"]

@@ -3,64 +3,11 @@
 //! in milliseconds. (The HTTP front and real clients are tested in the
 //! kinesd crate and tests/e2e.)
 
-use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
-use kinesis::{Kinesis, KinesisConfig, KinesisError};
+use common::*;
+use kinesis::Kinesis;
 use serde_json::{json, Value};
-use shard_log::{FileLog, LogOptions, ManualClock};
-
-const T0_MS: i64 = 1_700_000_000_000;
-const HOUR_MS: i64 = 3_600_000;
-
-struct Env {
-    dir: tempfile::TempDir,
-    clock: ManualClock,
-    rt: tokio::runtime::Runtime,
-}
-
-impl Env {
-    fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-            clock: ManualClock::new(T0_MS),
-            rt: tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(),
-        }
-    }
-
-    fn open(&self, delay_ms: u64) -> Kinesis {
-        open_in(self.dir.path(), &self.clock, delay_ms)
-    }
-
-    fn call(&self, k: &Kinesis, op: &str, body: Value) -> Result<Value, KinesisError> {
-        let out = self.rt.block_on(k.call(op, body.to_string().as_bytes()))?;
-        Ok(serde_json::from_slice(&out).unwrap())
-    }
-
-    fn ok(&self, k: &Kinesis, op: &str, body: Value) -> Value {
-        self.call(k, op, body).unwrap_or_else(|e| panic!("{op} failed: {e:?}"))
-    }
-
-    fn err(&self, k: &Kinesis, op: &str, body: Value) -> KinesisError {
-        self.call(k, op, body).expect_err(op)
-    }
-}
-
-fn open_in(dir: &Path, clock: &ManualClock, delay_ms: u64) -> Kinesis {
-    let log = FileLog::open(dir, LogOptions { clock: Arc::new(clock.clone()), ..LogOptions::default() }).unwrap();
-    let cfg = KinesisConfig {
-        transition_delay: Duration::from_millis(delay_ms),
-        clock: Arc::new(clock.clone()),
-        ..KinesisConfig::default()
-    };
-    Kinesis::open(dir, cfg, Arc::new(log)).unwrap()
-}
-
-fn b64(data: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(data)
-}
 
 fn iterator(env: &Env, k: &Kinesis, stream: &str, shard: &str, kind: &str) -> String {
     let out = env.ok(k, "GetShardIterator", json!({"StreamName": stream, "ShardId": shard, "ShardIteratorType": kind}));

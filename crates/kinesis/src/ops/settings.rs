@@ -17,16 +17,10 @@ use super::ts;
 use crate::model::{Mode, StreamDoc};
 use crate::{KResult, Kinesis, KinesisError};
 
-/// Every shard-level metric, in the order AWS lists them (what ALL means).
-const SHARD_LEVEL_METRICS: &[&str] = &[
-    "IncomingBytes",
-    "IncomingRecords",
-    "OutgoingBytes",
-    "OutgoingRecords",
-    "WriteProvisionedThroughputExceeded",
-    "ReadProvisionedThroughputExceeded",
-    "IteratorAgeMilliseconds",
-];
+/// Every shard-level metric, in the model's order: what ALL means.
+fn shard_level_metrics() -> impl Iterator<Item = &'static str> {
+    MetricsName::VALUES.iter().copied().filter(|m| *m != "ALL")
+}
 /// The account setting's key in the control-plane store.
 const BILLING_COMMITMENT_SETTING: &str = "minimum_throughput_billing_commitment";
 /// How long a minimum throughput billing commitment lasts at least.
@@ -49,7 +43,7 @@ impl Kinesis {
         self.change_metrics(&name, |current| {
             let mut desired = current.to_vec();
             desired.extend(asked.iter().filter(|m| !current.contains(m)).cloned());
-            desired.sort_by_key(|m| SHARD_LEVEL_METRICS.iter().position(|k| k == m));
+            desired.sort_by_key(|m| shard_level_metrics().position(|k| k == m));
             desired
         })
     }
@@ -311,7 +305,7 @@ fn commitment_out(c: Commitment, now: i64) -> MinimumThroughputBillingCommitment
 /// Metric names as stored, with ALL expanded.
 fn expand_metrics(asked: Vec<MetricsName>) -> Vec<String> {
     if asked.contains(&MetricsName::All) {
-        return SHARD_LEVEL_METRICS.iter().map(|m| m.to_string()).collect();
+        return shard_level_metrics().map(str::to_string).collect();
     }
     asked.iter().map(|m| m.as_str().to_string()).collect()
 }
