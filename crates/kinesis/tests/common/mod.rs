@@ -55,9 +55,9 @@ impl Env {
     }
 }
 
-pub fn b64(data: impl AsRef<[u8]>) -> String {
+pub fn b64(data: &(impl AsRef<[u8]> + ?Sized)) -> String {
     use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(data)
+    base64::engine::general_purpose::STANDARD.encode(data.as_ref())
 }
 
 pub fn unb64(text: &str) -> Vec<u8> {
