@@ -22,10 +22,10 @@ use crate::body::{self, BodyError, BoxError};
 use crate::clock::{Clock, SystemClock};
 use crate::credentials::{CredentialStore, Principal};
 use crate::error::AwsError;
-use crate::protocol::{bare_xml, cbor, json, RenderedError};
+use crate::protocol::{bare_xml, cbor, json, query, RenderedError};
 use crate::reply::{Reply, ReplyBody};
 use crate::route::{Registered, Registry};
-use crate::service::{JsonService, RequestContext};
+use crate::service::{JsonService, QueryService, RequestContext};
 use crate::sigv4;
 use crate::sigv4::canonical::PathEncoding;
 use crate::sigv4::claim::{self, SignatureClaim};
@@ -103,6 +103,11 @@ impl Front {
         self.registry.add_json(service);
     }
 
+    /// Adds an awsQuery service, routed by its signing name.
+    pub fn register_query(&mut self, service: Arc<dyn QueryService>) {
+        self.registry.add_query(service);
+    }
+
     /// Replaces the clock signatures are checked against (tests pin it).
     pub fn set_clock(&mut self, clock: Arc<dyn Clock>) {
         self.clock = clock;
@@ -173,6 +178,7 @@ impl Front {
         log.service = service.signing_name();
         match service {
             Registered::Json(service) => self.json_request(service, request_id, parts, body, claim, log).await,
+            Registered::Query(service) => self.query_request(service, request_id, parts, body, claim, log).await,
         }
     }
 
@@ -261,6 +267,84 @@ impl Front {
                     }
                 }
                 reply_response(reply, json::content_type(version))
+            }
+            Err(error) => fail(error),
+        }
+    }
+
+    async fn query_request<B>(
+        &self,
+        service: Arc<dyn QueryService>,
+        request_id: &str,
+        parts: http::request::Parts,
+        body: B,
+        claim: Result<Option<SignatureClaim>, AwsError>,
+        log: &mut LogFields,
+    ) -> Response<ResponseBody>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let namespace = service.xml_namespace();
+        let fail = |error: AwsError| rendered(query::render_error(&error, namespace, request_id));
+        if parts.method != Method::POST && parts.method != Method::GET {
+            return fail(AwsError::new(405, "InvalidHttpRequest", "awsQuery requests are POST (or GET)."));
+        }
+        let claim = match claim {
+            Ok(Some(claim)) => claim,
+            Ok(None) => return fail(AwsError::missing_authentication_token()),
+            Err(error) => return fail(error),
+        };
+        if claim.scope.service != service.signing_name() {
+            return fail(AwsError::credential_wrong_service(service.signing_name()));
+        }
+        let body = match body::read_bounded(body, content_length(&parts), self.config.body_bytes_max).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => return fail(AwsError::request_entity_too_large(self.config.body_bytes_max)),
+            Err(BodyError::Read(_)) => {
+                return fail(AwsError::bad_request("MalformedInput", "The body could not be read."))
+            }
+        };
+        let principal = match self.authenticate(&claim, &parts, &body, PathEncoding::Double) {
+            Ok(principal) => principal,
+            Err(error) => return fail(error),
+        };
+        let mut params = query::parse_params(parts.uri.query().unwrap_or("").as_bytes());
+        params.extend(query::parse_params(&body));
+        let Some(action) = query::param(&params, "Action").map(str::to_string) else {
+            return fail(AwsError::bad_request("MissingAction", "Missing Action"));
+        };
+        if !service.has_action(&action) {
+            return fail(query::invalid_action(&action, service.version()));
+        }
+        log.operation.clone_from(&action);
+        let ctx = RequestContext {
+            request_id: request_id.to_string(),
+            service: service.signing_name(),
+            operation: action.clone(),
+            region: claim.scope.region.clone(),
+            principal,
+            headers: parts.headers,
+            cbor: false,
+        };
+        let log_panic = |panic: &(dyn std::any::Any + Send)| {
+            tracing::error!(request_id, action, panic = panic_message(panic), "service panicked");
+            AwsError::internal_failure()
+        };
+        let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| service.call(ctx, params))) {
+            Ok(future) => AssertUnwindSafe(future).catch_unwind().await.unwrap_or_else(|panic| Err(log_panic(&*panic))),
+            Err(panic) => Err(log_panic(&*panic)),
+        };
+        match outcome {
+            Ok(result) => {
+                let body = query::render_result(&action, namespace, &result, request_id);
+                let reply = Reply {
+                    status: http::StatusCode::OK,
+                    content_type: Some(query::CONTENT_TYPE),
+                    headers: Vec::new(),
+                    body: ReplyBody::Full(body),
+                };
+                reply_response(reply, query::CONTENT_TYPE)
             }
             Err(error) => fail(error),
         }

@@ -29,4 +29,4 @@ pub use front::{
 };
 pub use reply::{Reply, ReplyBody};
 pub use server::{serve, serve_tls};
-pub use service::{JsonService, RequestContext};
+pub use service::{JsonService, QueryService, RequestContext};

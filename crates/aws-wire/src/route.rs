@@ -5,13 +5,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::service::JsonService;
+use crate::service::{JsonService, QueryService};
 
 /// A registered service, by protocol.
 #[derive(Clone)]
 pub enum Registered {
     /// An awsJson service.
     Json(Arc<dyn JsonService>),
+    /// An awsQuery service.
+    Query(Arc<dyn QueryService>),
 }
 
 impl Registered {
@@ -19,6 +21,7 @@ impl Registered {
     pub fn signing_name(&self) -> &'static str {
         match self {
             Registered::Json(service) => service.signing_name(),
+            Registered::Query(service) => service.signing_name(),
         }
     }
 }
@@ -39,6 +42,13 @@ impl Registry {
         assert!(!self.by_target_prefix.contains_key(prefix), "target prefix {prefix:?} registered twice");
         self.by_signing_name.insert(name, Registered::Json(service.clone()));
         self.by_target_prefix.insert(prefix, Registered::Json(service));
+    }
+
+    /// Adds an awsQuery service (routed by its signing name only).
+    pub fn add_query(&mut self, service: Arc<dyn QueryService>) {
+        let name = service.signing_name();
+        assert!(!self.by_signing_name.contains_key(name), "service signing name {name:?} registered twice");
+        self.by_signing_name.insert(name, Registered::Query(service));
     }
 
     /// The service whose signing name is `name`.

@@ -56,3 +56,27 @@ pub trait JsonService: Send + Sync + 'static {
     /// Runs one authenticated operation on its raw JSON body.
     fn call(&self, ctx: RequestContext, body: Bytes) -> BoxFuture<'static, Result<Reply, AwsError>>;
 }
+
+/// A service speaking awsQuery (IAM, STS, SNS, CloudWatch): a form with
+/// `Action` and `Version`, answered in XML.
+pub trait QueryService: Send + Sync + 'static {
+    /// Name in the SigV4 credential scope, e.g. `sts`.
+    fn signing_name(&self) -> &'static str;
+
+    /// The XML namespace of answers, e.g. `https://sts.amazonaws.com/doc/2011-06-15/`.
+    fn xml_namespace(&self) -> &'static str;
+
+    /// The API version clients send in `Version`.
+    fn version(&self) -> &'static str;
+
+    /// Whether `Action` names one of the service's operations.
+    fn has_action(&self, action: &str) -> bool;
+
+    /// Runs an action on the request's form parameters; answers the XML
+    /// inside `<ActionResult>` (the front adds the envelope).
+    fn call(
+        &self,
+        ctx: RequestContext,
+        params: Vec<(String, String)>,
+    ) -> futures::future::BoxFuture<'static, Result<String, crate::AwsError>>;
+}

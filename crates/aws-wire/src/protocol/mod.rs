@@ -4,6 +4,7 @@
 pub mod bare_xml;
 pub mod cbor;
 pub mod json;
+pub mod query;
 
 use bytes::Bytes;
 use http::StatusCode;
