@@ -93,7 +93,82 @@ fn bracket(head: &str, parts: &[String]) -> String {
 /// syntax, anchored for a whole-value match as Java's `matches()` does.
 /// Java's `\d \s \w` are ASCII-only, the `regex` crate's are Unicode-aware,
 /// so they become explicit ASCII classes; `\uXXXX` becomes `\x{XXXX}`.
+///
+/// Panics on look-around (which the `regex` crate lacks); see
+/// [`translate_full`] for the patterns that have some.
 pub fn translate_pattern(java: &str) -> String {
+    assert!(!has_lookaround(java), "pattern {java:?} has look-around; use translate_full");
+    format!("^(?:{})$", translate_escapes(java))
+}
+
+/// A model pattern as the `regex` crate runs it: a value conforms when it
+/// matches `accept` and none of `reject`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Translated {
+    pub accept: String,
+    pub reject: Vec<String>,
+}
+
+/// Look-arounds inside a pattern, rewritten to plain regular expressions
+/// with the same language (Java fragment, replacement in Java syntax).
+const LOOKAROUND_REWRITES: &[(&str, &str)] = &[
+    // A DNS label: 1-63 characters, no leading or trailing hyphen
+    // (Firehose's Redshift/JDBC URL).
+    ("(?!-)[A-Za-z0-9-]{1,63}(?<!-)", "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"),
+];
+
+fn has_lookaround(p: &str) -> bool {
+    ["(?=", "(?!", "(?<=", "(?<!"].iter().any(|t| p.contains(t))
+}
+
+/// The index of the `)` closing the group that opens at `open`.
+fn group_end(p: &str, open: usize) -> Option<usize> {
+    let bytes = p.as_bytes();
+    let (mut depth, mut class, mut i) = (0usize, false, open);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'[' if !class => class = true,
+            b']' if class => class = false,
+            b'(' if !class => depth += 1,
+            b')' if !class => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// [`translate_pattern`], plus look-around: known fragments are rewritten
+/// ([`LOOKAROUND_REWRITES`]) and negative look-aheads at the start,
+/// `^(?!X)Y`, become "matches `Y` and does not match `X` at the start".
+/// Any other look-around is refused, naming the pattern.
+pub fn translate_full(java: &str) -> Result<Translated, String> {
+    let mut p = java.to_string();
+    for (from, to) in LOOKAROUND_REWRITES {
+        p = p.replace(from, to);
+    }
+    let caret = p.starts_with('^');
+    let mut rest = p.trim_start_matches('^').to_string();
+    let mut reject = Vec::new();
+    while rest.starts_with("(?!") {
+        let end = group_end(&rest, 0).ok_or_else(|| format!("unbalanced pattern {java:?}"))?;
+        reject.push(format!("^(?:{})", translate_escapes(&rest[3..end])));
+        rest = rest[end + 1..].to_string();
+    }
+    let p = if caret { format!("^{rest}") } else { rest };
+    if has_lookaround(&p) || reject.iter().any(|r| has_lookaround(r)) {
+        return Err(format!("pattern {java:?}: look-around the regex crate cannot run; add a rewrite"));
+    }
+    Ok(Translated { accept: format!("^(?:{})$", translate_escapes(&p)), reject })
+}
+
+fn translate_escapes(java: &str) -> String {
     let mut out = String::with_capacity(java.len() + 8);
     let mut chars = java.chars().peekable();
     while let Some(c) = chars.next() {
@@ -119,7 +194,7 @@ pub fn translate_pattern(java: &str) -> String {
             None => out.push('\\'),
         }
     }
-    format!("^(?:{out})$")
+    out
 }
 
 pub fn emit_patterns(ctx: &Ctx, out: &mut String) {
@@ -132,11 +207,21 @@ pub fn emit_patterns(ctx: &Ctx, out: &mut String) {
     );
     for (pattern, name) in &ctx.patterns {
         let _ = writeln!(out, "/// `{pattern}`");
-        let _ = writeln!(
-            out,
-            "static {name}: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {{\n    regex::Regex::new({:?}).expect(\"model pattern compiles\")\n}});\n",
-            translate_pattern(pattern)
-        );
+        let t = translate_full(pattern).unwrap_or_else(|e| panic!("{}: {e}", ctx.model_path));
+        if t.reject.is_empty() {
+            let _ = writeln!(
+                out,
+                "static {name}: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {{\n    regex::Regex::new({:?}).expect(\"model pattern compiles\")\n}});\n",
+                t.accept
+            );
+        } else {
+            let reject = t.reject.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>().join(", ");
+            let _ = writeln!(
+                out,
+                "static {name}: std::sync::LazyLock<crate::validate::Pattern> = std::sync::LazyLock::new(|| {{\n    crate::validate::Pattern::new({:?}, &[{reject}])\n}});\n",
+                t.accept
+            );
+        }
     }
 }
 
@@ -210,10 +295,11 @@ fn member_check(ctx: &Ctx, _struct_name: &str, f: &Field) -> Option<String> {
         );
     } else if f.required {
         let some = if check { check_call(ctx, f.shape, "x") } else { "{}".to_string() };
+        let null = if ctx.model.shape(f.shape).sensitive { "null_sensitive" } else { "null" };
         let binding = if check { "Some(x)" } else { "Some(_)" };
         let _ = writeln!(
             s,
-            "        v.enter({path:?});\n        match &self.{} {{\n            {binding} => {{ {some} }}\n            None => v.null(),\n        }}\n        v.leave();",
+            "        v.enter({path:?});\n        match &self.{} {{\n            {binding} => {{ {some} }}\n            None => v.{null}(),\n        }}\n        v.leave();",
             f.rust
         );
     } else {
@@ -242,11 +328,17 @@ pub fn emit_checks(ctx: &Ctx, out: &mut String) {
             check_fn(name),
             param_type(ctx, name)
         );
+        let mut body = String::new();
         match shape.ty.as_str() {
-            "list" => emit_list_body(ctx, name, shape, out),
-            "map" => emit_map_body(ctx, name, shape, out),
-            _ => emit_scalar_body(ctx, shape, out),
+            "list" => emit_list_body(ctx, name, shape, &mut body),
+            "map" => emit_map_body(ctx, name, shape, &mut body),
+            _ => emit_scalar_body(ctx, shape, &mut body),
         }
+        if shape.sensitive {
+            // Every report of this shape's value leaves the value out.
+            body = body.replace("v.fail(x, ", "v.fail_sensitive(x, ");
+        }
+        out.push_str(&body);
         let _ = writeln!(out, "}}\n");
     }
 }
@@ -375,5 +467,35 @@ fn emit_map_body(ctx: &Ctx, name: &str, shape: &Shape, out: &mut String) {
             check_fn(&value.shape)
         );
         fail(out, &cond, &msg);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_patterns() {
+        assert_eq!(translate_pattern("[a-z]\\d+"), "^(?:[a-z][0-9]+)$");
+        let t = translate_full("[a-z]+").unwrap();
+        assert_eq!(t, Translated { accept: "^(?:[a-z]+)$".into(), reject: vec![] });
+    }
+
+    #[test]
+    fn leading_negative_lookahead() {
+        let t = translate_full("^(?!aws:)[a-z:]*$").unwrap();
+        assert_eq!(t.accept, "^(?:^[a-z:]*$)$");
+        assert_eq!(t.reject, vec!["^(?:aws:)".to_string()]);
+        let t = translate_full("^(?!\\s*$).+").unwrap();
+        assert_eq!(t.reject, vec!["^(?:[ \\t\\n\\x0B\\f\\r]*$)".to_string()]);
+    }
+
+    #[test]
+    fn rewritten_and_refused_lookaround() {
+        let t = translate_full("((?!-)[A-Za-z0-9-]{1,63}(?<!-)\\.)+").unwrap();
+        assert!(t.reject.is_empty());
+        assert!(!t.accept.contains("(?!") && !t.accept.contains("(?<!"));
+        assert!(translate_full("a(?=b)").is_err());
+        assert!(translate_full("(?<!x)y").is_err());
     }
 }

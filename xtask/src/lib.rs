@@ -35,7 +35,12 @@ pub struct Service {
 }
 
 /// Every service generated into `aws-model`.
-pub const SERVICES: &[Service] = &[Service { module: "kinesis", model: "models/kinesis-2013-12-02.json" }];
+pub const SERVICES: &[Service] = &[
+    Service { module: "firehose", model: "models/firehose-2015-08-04.json" },
+    Service { module: "kinesis", model: "models/kinesis-2013-12-02.json" },
+    Service { module: "kms", model: "models/kms-2014-11-01.json" },
+    Service { module: "logs", model: "models/logs-2014-03-28.json" },
+];
 
 /// The workspace root (this crate lives in `<root>/xtask`).
 pub fn workspace_root() -> PathBuf {

@@ -145,6 +145,12 @@ pub struct Shape {
     pub error: Option<ErrorTrait>,
     #[serde(default)]
     pub eventstream: bool,
+    /// Values are secret: AWS leaves them out of validation messages.
+    #[serde(default)]
+    pub sensitive: bool,
+    /// A structure of which exactly one member is set.
+    #[serde(default)]
+    pub union: bool,
     #[serde(default)]
     pub event: bool,
     #[serde(default)]

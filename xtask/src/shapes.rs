@@ -142,6 +142,9 @@ fn emit_struct(ctx: &Ctx, name: &str, out: &mut String) {
     if shape.eventstream {
         let _ = writeln!(out, "///\n/// An event stream: each member is one kind of event.");
     }
+    if shape.union {
+        let _ = writeln!(out, "///\n/// A union: exactly one member is set.");
+    }
     if shape.exception {
         let _ = writeln!(out, "///\n/// An error shape; see [`{}`].", ctx.error_enum);
     }

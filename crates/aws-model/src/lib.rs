@@ -8,7 +8,8 @@
 //! * [`Blob`], [`Timestamp`]: the non-trivial scalar types.
 //!
 //! The generated code for a service lives in `generated::<service>` and is
-//! re-exported at the crate root (e.g. [`kinesis`]).
+//! re-exported at the crate root ([`kinesis`], [`firehose`], [`kms`],
+//! [`logs`]).
 
 pub mod base64;
 mod blob;

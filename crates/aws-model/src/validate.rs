@@ -27,6 +27,9 @@
 //!   constraint: [..]", "Map keys must satisfy constraint: [..]",
 //!   "Map value must satisfy constraint: [..]" (kinesalite's wording).
 //!
+//! * a value of a `sensitive` shape is left out of the message: "Value at
+//!   'password' failed to satisfy constraint: ..." (seen in AWS answers for
+//!   Cognito passwords); GUESS: also for "Member must not be null".
 //! * Length counts characters for strings (GUESS: Java may count UTF-16
 //!   units; the same for BMP text), bytes for blobs, items for collections.
 //!
@@ -55,6 +58,9 @@ pub struct Violation {
     pub path: String,
     /// The offending value as AWS renders it; `None` for a missing member.
     pub value: Option<String>,
+    /// The member's shape is `sensitive` in the model: the value is left
+    /// out ("Value at 'password' failed to satisfy constraint: ...").
+    pub redacted: bool,
     /// E.g. "Member must not be null".
     pub constraint: String,
 }
@@ -62,6 +68,7 @@ pub struct Violation {
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.value {
+            _ if self.redacted => f.write_str("Value")?,
             None => f.write_str("Value null")?,
             Some(v) => write!(f, "Value '{v}'")?,
         }
@@ -170,7 +177,14 @@ impl Validator {
 
     /// Records "Member must not be null" at the current path.
     pub fn null(&mut self) {
-        self.record(None, "Member must not be null");
+        self.record(None, "Member must not be null", false);
+    }
+
+    /// Records "Member must not be null" for a member whose shape is
+    /// `sensitive` (GUESS: AWS leaves the value out here too, as it does for
+    /// the other constraints of sensitive members).
+    pub fn null_sensitive(&mut self) {
+        self.record(None, "Member must not be null", true);
     }
 
     /// Records that `value`, at the current path, breaks `constraint`.
@@ -181,16 +195,23 @@ impl Validator {
         }
         let mut s = String::new();
         value.render(&mut s);
-        self.record(Some(s), constraint);
+        self.record(Some(s), constraint, false);
     }
 
-    fn record(&mut self, value: Option<String>, constraint: &str) {
+    /// [`Validator::fail`] for a value of a `sensitive` shape: the message
+    /// leaves the value out (AWS: "Value at 'password' failed to satisfy
+    /// constraint: Member must have length greater than or equal to 6").
+    pub fn fail_sensitive<R: Render + ?Sized>(&mut self, _value: &R, constraint: &str) {
+        self.record(None, constraint, true);
+    }
+
+    fn record(&mut self, value: Option<String>, constraint: &str, redacted: bool) {
         self.failed = true;
         if self.probe || self.out.len() >= MAX_REPORTED {
             return;
         }
         let path = self.path_string();
-        self.out.push(Violation { path, value, constraint: constraint.to_owned() });
+        self.out.push(Violation { path, value, redacted, constraint: constraint.to_owned() });
     }
 
     fn path_string(&self) -> String {
@@ -225,6 +246,28 @@ impl Validator {
         } else {
             Err(ValidationErrors { violations: self.out })
         }
+    }
+}
+
+/// A model pattern with look-around, which the `regex` crate lacks: the
+/// generator splits `^(?!X)Y` into "matches `Y`" and "does not match `X`".
+#[derive(Debug)]
+pub struct Pattern {
+    accept: regex::Regex,
+    reject: Vec<regex::Regex>,
+}
+
+impl Pattern {
+    /// Compiles the generator's translation; panics on a bad pattern (the
+    /// generated `patterns_compile` test forces every one).
+    pub fn new(accept: &str, reject: &[&str]) -> Self {
+        let re = |p: &str| regex::Regex::new(p).expect("model pattern compiles");
+        Pattern { accept: re(accept), reject: reject.iter().map(|p| re(p)).collect() }
+    }
+
+    /// Whether the whole value conforms to the model pattern.
+    pub fn is_match(&self, s: &str) -> bool {
+        self.accept.is_match(s) && !self.reject.iter().any(|r| r.is_match(s))
     }
 }
 
