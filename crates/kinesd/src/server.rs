@@ -140,6 +140,11 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     let shapes = Arc::new(ShapeIndex::from_model(KINESIS_MODEL).map_err(|e| format!("bad Kinesis model: {e}"))?);
     front.register_json(Arc::new(KinesisJson { kinesis: kinesis.clone(), shapes }));
     front.register_query(Arc::new(sts::Sts));
+    front.register_json(Arc::new(kms::Kms::open(
+        &settings.data_dir,
+        settings.region.clone(),
+        settings.account_id.clone(),
+    )?));
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
