@@ -215,24 +215,10 @@ impl Front {
             _ => return fail(AwsError::unknown_operation()),
         };
         log.operation.clone_from(&operation);
-        let claim = match claim {
-            Ok(Some(claim)) => claim,
-            Ok(None) => return fail(AwsError::missing_authentication_token()),
-            Err(error) => return fail(error),
-        };
-        if claim.scope.service != service.signing_name() {
-            return fail(AwsError::credential_wrong_service(service.signing_name()));
-        }
-        let body = match body::read_bounded(body, content_length(&parts), self.config.body_bytes_max).await {
-            Ok(body) => body,
-            Err(BodyError::TooLarge) => return fail(AwsError::request_entity_too_large(self.config.body_bytes_max)),
-            Err(BodyError::Read(error)) => {
-                tracing::debug!(request_id, %error, "request body could not be read");
-                return fail(AwsError::bad_request("SerializationException", "The request body could not be read."));
-            }
-        };
-        let principal = match self.authenticate(&claim, &parts, &body, PathEncoding::Double) {
-            Ok(principal) => principal,
+        let signed =
+            self.signed_body(service.signing_name(), request_id, &parts, body, claim, "SerializationException");
+        let (claim, body, principal) = match signed.await {
+            Ok(signed) => signed,
             Err(error) => return fail(error),
         };
         let body = match &cbor_shapes {
@@ -290,23 +276,9 @@ impl Front {
         if parts.method != Method::POST && parts.method != Method::GET {
             return fail(AwsError::new(405, "InvalidHttpRequest", "awsQuery requests are POST (or GET)."));
         }
-        let claim = match claim {
-            Ok(Some(claim)) => claim,
-            Ok(None) => return fail(AwsError::missing_authentication_token()),
-            Err(error) => return fail(error),
-        };
-        if claim.scope.service != service.signing_name() {
-            return fail(AwsError::credential_wrong_service(service.signing_name()));
-        }
-        let body = match body::read_bounded(body, content_length(&parts), self.config.body_bytes_max).await {
-            Ok(body) => body,
-            Err(BodyError::TooLarge) => return fail(AwsError::request_entity_too_large(self.config.body_bytes_max)),
-            Err(BodyError::Read(_)) => {
-                return fail(AwsError::bad_request("MalformedInput", "The body could not be read."))
-            }
-        };
-        let principal = match self.authenticate(&claim, &parts, &body, PathEncoding::Double) {
-            Ok(principal) => principal,
+        let signed = self.signed_body(service.signing_name(), request_id, &parts, body, claim, "MalformedInput");
+        let (claim, body, principal) = match signed.await {
+            Ok(signed) => signed,
             Err(error) => return fail(error),
         };
         let mut params = query::parse_params(parts.uri.query().unwrap_or("").as_bytes());
@@ -348,6 +320,38 @@ impl Front {
             }
             Err(error) => fail(error),
         }
+    }
+
+    /// The checks every signed protocol shares: a signature scoped to the
+    /// service, a body within its bound (`unreadable` is the protocol's
+    /// code for a body that cannot be read), and a signature that verifies.
+    async fn signed_body<B>(
+        &self,
+        signing_name: &'static str,
+        request_id: &str,
+        parts: &http::request::Parts,
+        body: B,
+        claim: Result<Option<SignatureClaim>, AwsError>,
+        unreadable: &'static str,
+    ) -> Result<(SignatureClaim, Bytes, Principal), AwsError>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let claim = claim?.ok_or_else(AwsError::missing_authentication_token)?;
+        if claim.scope.service != signing_name {
+            return Err(AwsError::credential_wrong_service(signing_name));
+        }
+        let body = match body::read_bounded(body, content_length(parts), self.config.body_bytes_max).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => return Err(AwsError::request_entity_too_large(self.config.body_bytes_max)),
+            Err(BodyError::Read(error)) => {
+                tracing::debug!(request_id, %error, "request body could not be read");
+                return Err(AwsError::bad_request(unreadable, "The request body could not be read."));
+            }
+        };
+        let principal = self.authenticate(&claim, parts, &body, PathEncoding::Double)?;
+        Ok((claim, body, principal))
     }
 
     /// Looks up the signing key and verifies the signature; the principal on success.
