@@ -25,7 +25,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 REPO = Path(__file__).resolve().parents[2]
-ACCOUNT = "000000000000"
+ACCOUNT = "123456789012"
 REGION = "us-east-1"
 ACCESS_KEY = "test"
 SECRET_KEY = "test"

@@ -179,7 +179,7 @@ def test_not_found_error_raw_shape(endpoint, stream_name):
     assert_raw_error(
         resp,
         "ResourceNotFoundException",
-        message=f"Stream {stream_name} under account 000000000000 not found.",
+        message=f"Stream {stream_name} under account 123456789012 not found.",
     )
 
 

@@ -160,8 +160,8 @@ def test_every_operation_round_trips_over_cbor(endpoint, make_name):
     """All 39 operations of the model (the 2026 Channel operations aside),
     sent and answered in CBOR."""
     name, other = make_name("cbor"), make_name("cbor-od")
-    arn = f"arn:aws:kinesis:us-east-1:000000000000:stream/{name}"
-    other_arn = f"arn:aws:kinesis:us-east-1:000000000000:stream/{other}"
+    arn = f"arn:aws:kinesis:us-east-1:123456789012:stream/{name}"
+    other_arn = f"arn:aws:kinesis:us-east-1:123456789012:stream/{other}"
     covered = []
 
     def op(operation, body):

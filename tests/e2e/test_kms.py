@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from e2e_util import ACCESS_KEY, REGION, SECRET_KEY
 
-ACCOUNT = "000000000000"
+ACCOUNT = "123456789012"
 
 
 def kms_client(endpoint):

@@ -334,7 +334,7 @@ def test_describe_stream_summary_reports_aws_fields(kinesis, stream_name):
     create_stream(kinesis, stream_name, shards=3)
     s = kinesis.describe_stream_summary(StreamName=stream_name)["StreamDescriptionSummary"]
     assert s["StreamName"] == stream_name
-    assert s["StreamARN"] == f"arn:aws:kinesis:us-east-1:000000000000:stream/{stream_name}"
+    assert s["StreamARN"] == f"arn:aws:kinesis:us-east-1:123456789012:stream/{stream_name}"
     assert s["StreamStatus"] == "ACTIVE"
     assert s["OpenShardCount"] == 3
     assert s["RetentionPeriodHours"] == 24

@@ -19,9 +19,9 @@ def sts(endpoint, secret=SECRET_KEY):
 
 def test_get_caller_identity_names_the_account_root(endpoint):
     out = sts(endpoint).get_caller_identity()
-    assert out["Account"] == "000000000000"
-    assert out["UserId"] == "000000000000"
-    assert out["Arn"] == "arn:aws:iam::000000000000:root"
+    assert out["Account"] == "123456789012"
+    assert out["UserId"] == "123456789012"
+    assert out["Arn"] == "arn:aws:iam::123456789012:root"
     assert out["ResponseMetadata"]["HTTPHeaders"]["content-type"] == "text/xml"
 
 
@@ -39,7 +39,7 @@ def test_the_aws_cli_gets_the_caller_identity(endpoint):
     out = subprocess.run(["aws", "--endpoint-url", endpoint, "sts", "get-caller-identity", "--output", "text",
                           "--query", "Account"], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "000000000000"
+    assert out.stdout.strip() == "123456789012"
 
 
 def test_an_unknown_action_is_invalid_action_in_xml(endpoint):

@@ -111,10 +111,14 @@ pub struct Translated {
 
 /// Look-arounds inside a pattern, rewritten to plain regular expressions
 /// with the same language (Java fragment, replacement in Java syntax).
-const LOOKAROUND_REWRITES: &[(&str, &str)] = &[
+/// The third element, when present, is a pattern whose match at the start
+/// rejects the value (a look-ahead that applies anywhere in the value).
+const LOOKAROUND_REWRITES: &[(&str, &str, Option<&str>)] = &[
     // A DNS label: 1-63 characters, no leading or trailing hyphen
     // (Firehose's Redshift/JDBC URL).
-    ("(?!-)[A-Za-z0-9-]{1,63}(?<!-)", "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"),
+    ("(?!-)[A-Za-z0-9-]{1,63}(?<!-)", "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?", None),
+    // IAM's organization path components: no two hyphens in a row.
+    ("([a-z0-9]|-(?!-)){1,61}", "[a-z0-9-]{1,61}", Some(".*--")),
 ];
 
 fn has_lookaround(p: &str) -> bool {
@@ -150,12 +154,15 @@ fn group_end(p: &str, open: usize) -> Option<usize> {
 /// Any other look-around is refused, naming the pattern.
 pub fn translate_full(java: &str) -> Result<Translated, String> {
     let mut p = java.to_string();
-    for (from, to) in LOOKAROUND_REWRITES {
-        p = p.replace(from, to);
+    let mut reject = Vec::new();
+    for (from, to, rejects) in LOOKAROUND_REWRITES {
+        if p.contains(from) {
+            p = p.replace(from, to);
+            reject.extend(rejects.map(|r| format!("^(?:{r})")));
+        }
     }
     let caret = p.starts_with('^');
     let mut rest = p.trim_start_matches('^').to_string();
-    let mut reject = Vec::new();
     while rest.starts_with("(?!") {
         let end = group_end(&rest, 0).ok_or_else(|| format!("unbalanced pattern {java:?}"))?;
         reject.push(format!("^(?:{})", translate_escapes(&rest[3..end])));

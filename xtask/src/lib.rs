@@ -36,10 +36,14 @@ pub struct Service {
 
 /// Every service generated into `aws-model`.
 pub const SERVICES: &[Service] = &[
+    Service { module: "cloudwatch", model: "models/cloudwatch-2010-08-01.json" },
     Service { module: "firehose", model: "models/firehose-2015-08-04.json" },
+    Service { module: "iam", model: "models/iam-2010-05-08.json" },
     Service { module: "kinesis", model: "models/kinesis-2013-12-02.json" },
     Service { module: "kms", model: "models/kms-2014-11-01.json" },
     Service { module: "logs", model: "models/logs-2014-03-28.json" },
+    Service { module: "sns", model: "models/sns-2010-03-31.json" },
+    Service { module: "sts", model: "models/sts-2011-06-15.json" },
 ];
 
 /// The workspace root (this crate lives in `<root>/xtask`).
@@ -102,7 +106,7 @@ impl<'m> Ctx<'m> {
         Ctx {
             model,
             model_path,
-            json: model.is_json(),
+            json: true,
             input_shapes,
             patterns,
             operation_enum: pick("Operation"),

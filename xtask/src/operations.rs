@@ -104,7 +104,9 @@ pub fn emit_operations(ctx: &Ctx, out: &mut String) {
         out,
         "    /// Looks an error up by its code.\n    pub fn from_code(code: &str) -> Option<Self> {{\n        match code {{"
     );
-    for x in &errs {
+    // Two shapes can share a code (CloudWatch's ResourceNotFound); the first wins.
+    let mut seen = std::collections::BTreeSet::new();
+    for x in errs.iter().filter(|x| seen.insert(x.code.clone())) {
         let _ = writeln!(out, "            {:?} => Some({e}::{}),", x.code, x.variant);
     }
     let _ = writeln!(out, "            _ => None,\n        }}\n    }}\n}}\n");

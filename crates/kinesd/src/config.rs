@@ -36,7 +36,7 @@ pub struct ServeArgs {
     /// Region in ARNs and credential scopes. Default us-east-1.
     #[arg(long, env = "KINESD_REGION")]
     pub region: Option<String>,
-    /// Account id in ARNs. Default 000000000000.
+    /// Account id in ARNs. Default 123456789012 (the account the seed and moto assume).
     #[arg(long, env = "KINESD_ACCOUNT_ID")]
     pub account_id: Option<String>,
     /// always: acknowledge after fsync (default); interval: fsync every --durability-interval-ms; none: never fsync.
@@ -186,7 +186,7 @@ pub struct Settings {
 pub const LISTEN_DEFAULT: &str = "127.0.0.1:4567";
 pub const DATA_DIR_DEFAULT: &str = "./kinesd-data";
 pub const REGION_DEFAULT: &str = "us-east-1";
-pub const ACCOUNT_ID_DEFAULT: &str = "000000000000";
+pub const ACCOUNT_ID_DEFAULT: &str = "123456789012";
 pub const DURABILITY_INTERVAL_MS_DEFAULT: u64 = 200;
 pub const TRANSITION_DELAY_MS_DEFAULT: u64 = 500;
 /// The documented default credentials: access key `test`, secret `test`.
@@ -316,7 +316,7 @@ mod tests {
         let s = ServeArgs::default().settings().unwrap();
         assert_eq!(s.listen, "127.0.0.1:4567".parse().unwrap());
         assert_eq!(s.data_dir, PathBuf::from("./kinesd-data"));
-        assert_eq!((s.region.as_str(), s.account_id.as_str()), ("us-east-1", "000000000000"));
+        assert_eq!((s.region.as_str(), s.account_id.as_str()), ("us-east-1", "123456789012"));
         assert_eq!(s.durability, shard_log::Durability::Always);
         assert_eq!(s.transition_delay, Duration::from_millis(500));
         assert_eq!(s.credentials[0].access_key_id, "test");

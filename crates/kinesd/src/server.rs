@@ -145,6 +145,16 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
         settings.region.clone(),
         settings.account_id.clone(),
     )?));
+    front.register_json(Arc::new(firehose::Firehose::open(
+        &settings.data_dir,
+        settings.region.clone(),
+        settings.account_id.clone(),
+    )?));
+    front.register_json(Arc::new(logs::Logs::open(
+        &settings.data_dir,
+        settings.region.clone(),
+        settings.account_id.clone(),
+    )?));
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;

@@ -45,7 +45,7 @@ fn self_signed_tls_serves_h2_by_alpn_beside_cleartext() {
             sender.send_request(request).await.unwrap()
         };
         call_h2("CreateStream", json!({"StreamName": "t", "ShardCount": 1})).await;
-        let arn = "arn:aws:kinesis:us-east-1:000000000000:stream/t";
+        let arn = "arn:aws:kinesis:us-east-1:123456789012:stream/t";
         let consumer = call_h2("RegisterStreamConsumer", json!({"StreamARN": arn, "ConsumerName": "c"})).await;
         let consumer: serde_json::Value =
             serde_json::from_slice(&http_body_util::BodyExt::collect(consumer.into_body()).await.unwrap().to_bytes())
