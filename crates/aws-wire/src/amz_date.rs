@@ -90,6 +90,54 @@ impl AmzDate {
         format!("{year:04}{month:02}{day:02}")
     }
 
+    /// `YYYY-MM-DDTHH:MM:SSZ` (ISO 8601 extended, as awsQuery and rest-xml answers write it).
+    pub fn format_iso8601(self) -> String {
+        let (year, month, day, hour, minute, second) = self.fields();
+        format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+    }
+
+    /// Parses ISO 8601 extended `YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM]` (fractions dropped);
+    /// `None` for anything else.
+    pub fn parse_iso8601(text: &str) -> Option<Self> {
+        let b = text.as_bytes();
+        if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+            return None;
+        }
+        if b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let (year, month, day) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+        let (hour, minute, second) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+        if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+            return None;
+        }
+        if hour > 23 || minute > 59 || second > 60 {
+            return None;
+        }
+        let mut rest = &b[19..];
+        if rest.first() == Some(&b'.') {
+            let n = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if n == 0 {
+                return None;
+            }
+            rest = &rest[1 + n..];
+        }
+        let offset = match rest {
+            b"" | b"Z" | b"z" => 0,
+            [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+                let minutes = digits(&[*h1, *h2])? * 60 + digits(&[*m1, *m2])?;
+                if *sign == b'+' {
+                    minutes * 60
+                } else {
+                    -minutes * 60
+                }
+            }
+            _ => return None,
+        };
+        let seconds = days_from_civil(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;
+        Some(AmzDate { unix_seconds: seconds - offset })
+    }
+
     fn fields(self) -> (i64, i64, i64, i64, i64, i64) {
         let days = self.unix_seconds.div_euclid(SECONDS_PER_DAY);
         let in_day = self.unix_seconds.rem_euclid(SECONDS_PER_DAY);
@@ -150,6 +198,16 @@ mod tests {
         assert_eq!(date.unix_seconds(), 1_440_938_160);
         assert_eq!(date.format_basic(), "20150830T123600Z");
         assert_eq!(date.format_date(), "20150830");
+    }
+
+    #[test]
+    fn iso8601_round_trips_and_takes_offsets() {
+        let t = AmzDate::parse_iso8601("2024-02-29T23:59:58Z").unwrap();
+        assert_eq!(t.format_iso8601(), "2024-02-29T23:59:58Z");
+        assert_eq!(AmzDate::parse_iso8601("2024-02-29T23:59:58.123Z"), Some(t));
+        assert_eq!(AmzDate::parse_iso8601("2024-03-01T01:59:58+02:00"), Some(t));
+        assert_eq!(AmzDate::parse_iso8601("2023-02-29T00:00:00Z"), None);
+        assert_eq!(AmzDate::parse_iso8601("yesterday"), None);
     }
 
     #[test]

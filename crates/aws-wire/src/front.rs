@@ -22,10 +22,11 @@ use crate::body::{self, BodyError, BoxError};
 use crate::clock::{Clock, SystemClock};
 use crate::credentials::{CredentialStore, Principal};
 use crate::error::AwsError;
+use crate::protocol::query_model::QueryModel;
 use crate::protocol::{bare_xml, cbor, json, query, RenderedError};
 use crate::reply::{Reply, ReplyBody};
 use crate::route::{Registered, Registry};
-use crate::service::{JsonService, QueryService, RequestContext};
+use crate::service::{JsonService, RequestContext, RestService};
 use crate::sigv4;
 use crate::sigv4::canonical::PathEncoding;
 use crate::sigv4::claim::{self, SignatureClaim};
@@ -103,9 +104,17 @@ impl Front {
         self.registry.add_json(service);
     }
 
-    /// Adds an awsQuery service, routed by its signing name.
-    pub fn register_query(&mut self, service: Arc<dyn QueryService>) {
-        self.registry.add_query(service);
+    /// Serves an awsQuery service, implemented on the JSON shapes of `model` (see
+    /// [`crate::protocol::query_model`]), under its signing name; when the service
+    /// [speaks awsJson](JsonService::speaks_json) too, JSON requests to it are answered with
+    /// query-compatible errors (`x-amzn-query-error`).
+    pub fn register_query(&mut self, service: Arc<dyn JsonService>, model: Arc<QueryModel>) {
+        self.registry.add_query(service, model);
+    }
+
+    /// Serves a REST service (S3) under its signing name.
+    pub fn register_rest(&mut self, service: Arc<dyn RestService>) {
+        self.registry.add_rest(service);
     }
 
     /// Replaces the clock signatures are checked against (tests pin it).
@@ -177,14 +186,26 @@ impl Front {
         };
         log.service = service.signing_name();
         match service {
-            Registered::Json(service) => self.json_request(service, request_id, parts, body, claim, log).await,
-            Registered::Query(service) => self.query_request(service, request_id, parts, body, claim, log).await,
+            Registered::Json(service) => self.json_request(service, false, request_id, parts, body, claim, log).await,
+            Registered::Query(service, _)
+                if service.speaks_json()
+                    && parts.headers.contains_key("x-amz-target")
+                    && json::is_json_content_type(parts.headers.get(header::CONTENT_TYPE)) =>
+            {
+                self.json_request(service, true, request_id, parts, body, claim, log).await
+            }
+            Registered::Query(service, model) => {
+                self.query_request(service, model, request_id, parts, body, claim, log).await
+            }
+            Registered::Rest(service) => self.rest_request(service, request_id, parts, body, claim, log).await,
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn json_request<B>(
         &self,
         service: Arc<dyn JsonService>,
+        query_compatible: bool,
         request_id: &str,
         parts: http::request::Parts,
         body: B,
@@ -206,17 +227,34 @@ impl Front {
             // AWS answers a JSON endpoint's unknown content type with a bare 404 (kinesalite).
             _ => return rendered(bare_xml::render_error(&AwsError::new(404, "UnknownOperationException", ""))),
         };
-        let fail = |error: AwsError| match cbor_shapes {
-            Some(_) => rendered(cbor::render_error(&error)),
-            None => rendered(json::render_error(&error, version)),
+        let fail = |error: AwsError| {
+            let mut response = match cbor_shapes {
+                Some(_) => rendered(cbor::render_error(&error)),
+                None => rendered(json::render_error(&error, version)),
+            };
+            if query_compatible {
+                // awsQueryCompatible: the SDKs take the query error code from this header.
+                let fault = if error.status.is_server_error() { "Receiver" } else { "Sender" };
+                if let Ok(value) = HeaderValue::from_str(&format!("{};{fault}", error.code)) {
+                    response.headers_mut().insert("x-amzn-query-error", value);
+                }
+            }
+            response
         };
         let operation = match json::operation(parts.headers.get("x-amz-target"), service.target_prefix()) {
             Ok(operation) if service.has_operation(operation) => operation.to_string(),
             _ => return fail(AwsError::unknown_operation()),
         };
         log.operation.clone_from(&operation);
-        let signed =
-            self.signed_body(service.signing_name(), request_id, &parts, body, claim, "SerializationException");
+        let signed = self.signed_body(
+            service.signing_name(),
+            request_id,
+            &parts,
+            body,
+            claim,
+            "SerializationException",
+            (PathEncoding::Double, self.config.body_bytes_max),
+        );
         let (claim, body, principal) = match signed.await {
             Ok(signed) => signed,
             Err(error) => return fail(error),
@@ -258,9 +296,11 @@ impl Front {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn query_request<B>(
         &self,
-        service: Arc<dyn QueryService>,
+        service: Arc<dyn JsonService>,
+        model: Arc<QueryModel>,
         request_id: &str,
         parts: http::request::Parts,
         body: B,
@@ -271,12 +311,20 @@ impl Front {
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        let namespace = service.xml_namespace();
-        let fail = |error: AwsError| rendered(query::render_error(&error, namespace, request_id));
+        let namespace = model.namespace().to_string();
+        let fail = |error: AwsError| rendered(query::render_error(&error, &namespace, request_id));
         if parts.method != Method::POST && parts.method != Method::GET {
             return fail(AwsError::new(405, "InvalidHttpRequest", "awsQuery requests are POST (or GET)."));
         }
-        let signed = self.signed_body(service.signing_name(), request_id, &parts, body, claim, "MalformedInput");
+        let signed = self.signed_body(
+            service.signing_name(),
+            request_id,
+            &parts,
+            body,
+            claim,
+            "MalformedInput",
+            (PathEncoding::Double, self.config.body_bytes_max),
+        );
         let (claim, body, principal) = match signed.await {
             Ok(signed) => signed,
             Err(error) => return fail(error),
@@ -286,10 +334,14 @@ impl Front {
         let Some(action) = query::param(&params, "Action").map(str::to_string) else {
             return fail(AwsError::bad_request("MissingAction", "Missing Action"));
         };
-        if !service.has_action(&action) {
-            return fail(query::invalid_action(&action, service.version()));
+        if !model.has_operation(&action) || !service.has_operation(&action) {
+            return fail(query::invalid_action(&action, model.version()));
         }
         log.operation.clone_from(&action);
+        let input = match model.form_to_json(&action, &params) {
+            Ok(input) => Bytes::from(input.to_string()),
+            Err(error) => return fail(error),
+        };
         let ctx = RequestContext {
             request_id: request_id.to_string(),
             service: service.signing_name(),
@@ -299,21 +351,33 @@ impl Front {
             headers: parts.headers,
             cbor: false,
         };
-        let log_panic = |panic: &(dyn std::any::Any + Send)| {
-            tracing::error!(request_id, action, panic = panic_message(panic), "service panicked");
-            AwsError::internal_failure()
-        };
-        let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| service.call(ctx, params))) {
-            Ok(future) => AssertUnwindSafe(future).catch_unwind().await.unwrap_or_else(|panic| Err(log_panic(&*panic))),
-            Err(panic) => Err(log_panic(&*panic)),
-        };
-        match outcome {
-            Ok(result) => {
-                let body = query::render_result(&action, namespace, &result, request_id);
+        match call_json_service(&*service, ctx, input).await {
+            Ok(reply) => {
+                let ReplyBody::Full(json_body) = reply.body else {
+                    tracing::error!(request_id, action, "an awsQuery operation answered a stream");
+                    return fail(AwsError::internal_failure());
+                };
+                let result = if json_body.is_empty() {
+                    String::new()
+                } else {
+                    match serde_json::from_slice(&json_body) {
+                        Ok(output) => model.json_to_xml(&action, &output),
+                        Err(error) => {
+                            tracing::error!(request_id, action, %error, "an awsQuery operation answered bad JSON");
+                            return fail(AwsError::internal_failure());
+                        }
+                    }
+                };
+                let body = query::render_result(
+                    &action,
+                    &namespace,
+                    model.has_output(&action).then_some(&*result),
+                    request_id,
+                );
                 let reply = Reply {
                     status: http::StatusCode::OK,
                     content_type: Some(query::CONTENT_TYPE),
-                    headers: Vec::new(),
+                    headers: reply.headers,
                     body: ReplyBody::Full(body),
                 };
                 reply_response(reply, query::CONTENT_TYPE)
@@ -322,9 +386,66 @@ impl Front {
         }
     }
 
+    async fn rest_request<B>(
+        &self,
+        service: Arc<dyn RestService>,
+        request_id: &str,
+        parts: http::request::Parts,
+        body: B,
+        claim: Result<Option<SignatureClaim>, AwsError>,
+        log: &mut LogFields,
+    ) -> Response<ResponseBody>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let fail = |error: AwsError| rendered(service.render_error(&error, request_id, &parts.method, &parts.uri));
+        let signed = self.signed_body(
+            service.signing_name(),
+            request_id,
+            &parts,
+            body,
+            claim,
+            "IncompleteBody",
+            (PathEncoding::Single, service.body_bytes_max()),
+        );
+        let (claim, body, principal) = match signed.await {
+            Ok(signed) => signed,
+            Err(error) => return fail(error),
+        };
+        log.operation = format!("{} {}", parts.method, parts.uri.path());
+        let ctx = RequestContext {
+            request_id: request_id.to_string(),
+            service: service.signing_name(),
+            operation: String::new(),
+            region: claim.scope.region.clone(),
+            principal,
+            headers: parts.headers.clone(),
+            cbor: false,
+        };
+        let call = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            service.call(ctx, parts.method.clone(), parts.uri.clone(), body)
+        }));
+        let outcome = match call {
+            Ok(future) => AssertUnwindSafe(future).catch_unwind().await.unwrap_or_else(|panic| {
+                tracing::error!(request_id, panic = panic_message(&*panic), "service panicked");
+                Err(AwsError::internal_failure())
+            }),
+            Err(panic) => {
+                tracing::error!(request_id, panic = panic_message(&*panic), "service panicked");
+                Err(AwsError::internal_failure())
+            }
+        };
+        match outcome {
+            Ok(reply) => reply_response(reply, "application/xml"),
+            Err(error) => fail(error),
+        }
+    }
+
     /// The checks every signed protocol shares: a signature scoped to the
     /// service, a body within its bound (`unreadable` is the protocol's
     /// code for a body that cannot be read), and a signature that verifies.
+    #[allow(clippy::too_many_arguments)]
     async fn signed_body<B>(
         &self,
         signing_name: &'static str,
@@ -333,6 +454,7 @@ impl Front {
         body: B,
         claim: Result<Option<SignatureClaim>, AwsError>,
         unreadable: &'static str,
+        (path_encoding, body_bytes_max): (PathEncoding, usize),
     ) -> Result<(SignatureClaim, Bytes, Principal), AwsError>
     where
         B: Body<Data = Bytes> + Send + 'static,
@@ -342,15 +464,15 @@ impl Front {
         if claim.scope.service != signing_name {
             return Err(AwsError::credential_wrong_service(signing_name));
         }
-        let body = match body::read_bounded(body, content_length(parts), self.config.body_bytes_max).await {
+        let body = match body::read_bounded(body, content_length(parts), body_bytes_max).await {
             Ok(body) => body,
-            Err(BodyError::TooLarge) => return Err(AwsError::request_entity_too_large(self.config.body_bytes_max)),
+            Err(BodyError::TooLarge) => return Err(AwsError::request_entity_too_large(body_bytes_max)),
             Err(BodyError::Read(error)) => {
                 tracing::debug!(request_id, %error, "request body could not be read");
                 return Err(AwsError::bad_request(unreadable, "The request body could not be read."));
             }
         };
-        let principal = self.authenticate(&claim, parts, &body, PathEncoding::Double)?;
+        let principal = self.authenticate(&claim, parts, &body, path_encoding)?;
         Ok((claim, body, principal))
     }
 

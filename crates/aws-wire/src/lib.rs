@@ -27,6 +27,7 @@ pub use front::{
     Front, FrontConfig, ResponseBody, BODY_BYTES_MAX_DEFAULT, CLOCK_SKEW_MAX_DEFAULT, CONNECTIONS_MAX_DEFAULT,
     DRAIN_TIMEOUT_DEFAULT,
 };
+pub use protocol::query_model::QueryModel;
 pub use reply::{Reply, ReplyBody};
 pub use server::{serve, serve_tls};
-pub use service::{JsonService, QueryService, RequestContext};
+pub use service::{JsonService, RequestContext, RestService};

@@ -5,15 +5,19 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::service::{JsonService, QueryService};
+use crate::protocol::query_model::QueryModel;
+use crate::service::{JsonService, RestService};
 
 /// A registered service, by protocol.
 #[derive(Clone)]
 pub enum Registered {
     /// An awsJson service.
     Json(Arc<dyn JsonService>),
-    /// An awsQuery service.
-    Query(Arc<dyn QueryService>),
+    /// An awsQuery service implemented on its JSON shapes (and answering awsJson too when it
+    /// [speaks it](JsonService::speaks_json), as CloudWatch does).
+    Query(Arc<dyn JsonService>, Arc<QueryModel>),
+    /// A REST service (S3).
+    Rest(Arc<dyn RestService>),
 }
 
 impl Registered {
@@ -21,7 +25,8 @@ impl Registered {
     pub fn signing_name(&self) -> &'static str {
         match self {
             Registered::Json(service) => service.signing_name(),
-            Registered::Query(service) => service.signing_name(),
+            Registered::Query(service, _) => service.signing_name(),
+            Registered::Rest(service) => service.signing_name(),
         }
     }
 }
@@ -44,11 +49,25 @@ impl Registry {
         self.by_target_prefix.insert(prefix, Registered::Json(service));
     }
 
-    /// Adds an awsQuery service (routed by its signing name only).
-    pub fn add_query(&mut self, service: Arc<dyn QueryService>) {
+    /// Adds an awsQuery service, routed by its signing name (and by its target prefix when it
+    /// also speaks awsJson).
+    pub fn add_query(&mut self, service: Arc<dyn JsonService>, model: Arc<QueryModel>) {
         let name = service.signing_name();
         assert!(!self.by_signing_name.contains_key(name), "service signing name {name:?} registered twice");
-        self.by_signing_name.insert(name, Registered::Query(service));
+        let registered = Registered::Query(service.clone(), model);
+        if service.speaks_json() {
+            let prefix = service.target_prefix();
+            assert!(!self.by_target_prefix.contains_key(prefix), "target prefix {prefix:?} registered twice");
+            self.by_target_prefix.insert(prefix, registered.clone());
+        }
+        self.by_signing_name.insert(name, registered);
+    }
+
+    /// Adds a REST service, routed by its signing name.
+    pub fn add_rest(&mut self, service: Arc<dyn RestService>) {
+        let name = service.signing_name();
+        assert!(!self.by_signing_name.contains_key(name), "service signing name {name:?} registered twice");
+        self.by_signing_name.insert(name, Registered::Rest(service));
     }
 
     /// The service whose signing name is `name`.

@@ -47,6 +47,12 @@ pub trait JsonService: Send + Sync + 'static {
         "1.1"
     }
 
+    /// Whether the service also takes awsJson requests (`X-Amz-Target`); false for
+    /// awsQuery-only services (IAM, STS, SNS) registered with [`crate::Front::register_query`].
+    fn speaks_json(&self) -> bool {
+        true
+    }
+
     /// Whether `operation` exists. The front answers `UnknownOperationException` for the others
     /// before authenticating, as AWS does; the default lets the service decide in [`JsonService::call`].
     fn has_operation(&self, _operation: &str) -> bool {
@@ -57,26 +63,31 @@ pub trait JsonService: Send + Sync + 'static {
     fn call(&self, ctx: RequestContext, body: Bytes) -> BoxFuture<'static, Result<Reply, AwsError>>;
 }
 
-/// A service speaking awsQuery (IAM, STS, SNS, CloudWatch): a form with
-/// `Action` and `Version`, answered in XML.
-pub trait QueryService: Send + Sync + 'static {
-    /// Name in the SigV4 credential scope, e.g. `sts`.
+/// A service speaking a REST protocol (S3's rest-xml): the front verifies the
+/// signature (payload hash as `X-Amz-Content-Sha256` declares it, the path
+/// encoded once) and hands over the whole request.
+pub trait RestService: Send + Sync + 'static {
+    /// Name in the SigV4 credential scope, e.g. `s3`.
     fn signing_name(&self) -> &'static str;
 
-    /// The XML namespace of answers, e.g. `https://sts.amazonaws.com/doc/2011-06-15/`.
-    fn xml_namespace(&self) -> &'static str;
+    /// Largest request body the service takes in one request.
+    fn body_bytes_max(&self) -> usize;
 
-    /// The API version clients send in `Version`.
-    fn version(&self) -> &'static str;
-
-    /// Whether `Action` names one of the service's operations.
-    fn has_action(&self, action: &str) -> bool;
-
-    /// Runs an action on the request's form parameters; answers the XML
-    /// inside `<ActionResult>` (the front adds the envelope).
+    /// Runs one authenticated request.
     fn call(
         &self,
         ctx: RequestContext,
-        params: Vec<(String, String)>,
-    ) -> futures::future::BoxFuture<'static, Result<String, crate::AwsError>>;
+        method: http::Method,
+        uri: http::Uri,
+        body: Bytes,
+    ) -> BoxFuture<'static, Result<Reply, AwsError>>;
+
+    /// An error in the service's wire shape (S3: `<Error><Code>` XML, no body for HEAD).
+    fn render_error(
+        &self,
+        error: &AwsError,
+        request_id: &str,
+        method: &http::Method,
+        uri: &http::Uri,
+    ) -> crate::protocol::RenderedError;
 }

@@ -110,6 +110,11 @@ fn serde_json_string(text: &str) -> String {
     serde_json::Value::String(text.to_string()).to_string()
 }
 
+/// The awsQuery transcoding model of a service.
+fn query_model(name: &str, model_json: &str) -> Result<Arc<aws_wire::QueryModel>, String> {
+    aws_wire::QueryModel::from_model(model_json).map(Arc::new).map_err(|e| format!("bad {name} model: {e}"))
+}
+
 pub async fn serve(settings: Settings) -> Result<(), String> {
     let started = std::time::Instant::now();
     let log_options = LogOptions { durability: settings.durability, ..LogOptions::default() };
@@ -139,7 +144,7 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     let mut front = Front::new(front_config);
     let shapes = Arc::new(ShapeIndex::from_model(KINESIS_MODEL).map_err(|e| format!("bad Kinesis model: {e}"))?);
     front.register_json(Arc::new(KinesisJson { kinesis: kinesis.clone(), shapes }));
-    front.register_query(Arc::new(sts::Sts));
+    front.register_query(Arc::new(sts::Sts), query_model("STS", sts::MODEL)?);
     front.register_json(Arc::new(kms::Kms::open(
         &settings.data_dir,
         settings.region.clone(),

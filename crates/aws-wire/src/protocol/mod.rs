@@ -5,6 +5,7 @@ pub mod bare_xml;
 pub mod cbor;
 pub mod json;
 pub mod query;
+pub mod query_model;
 
 use bytes::Bytes;
 use http::StatusCode;

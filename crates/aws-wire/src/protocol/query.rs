@@ -38,10 +38,15 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A successful answer: the action's result XML in AWS's envelope.
-pub fn render_result(action: &str, namespace: &str, result_xml: &str, request_id: &str) -> Bytes {
+/// A successful answer: the action's result XML in AWS's envelope (no result
+/// element for actions without output).
+pub fn render_result(action: &str, namespace: &str, result_xml: Option<&str>, request_id: &str) -> Bytes {
+    let result = match result_xml {
+        Some(xml) => format!("<{action}Result>{xml}</{action}Result>"),
+        None => String::new(),
+    };
     Bytes::from(format!(
-        "<{action}Response xmlns=\"{namespace}\"><{action}Result>{result_xml}</{action}Result>\
+        "<{action}Response xmlns=\"{namespace}\">{result}\
          <ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>"
     ))
 }
@@ -77,7 +82,7 @@ mod tests {
         assert_eq!(param(&params, "Action"), Some("GetCallerIdentity"));
         assert_eq!(param(&params, "Name"), Some("a+b c"));
         assert_eq!(escape("<a & 'b'>"), "&lt;a &amp; &apos;b&apos;&gt;");
-        let body = render_result("Op", "urn:x", "<A>1</A>", "rid");
+        let body = render_result("Op", "urn:x", Some("<A>1</A>"), "rid");
         assert_eq!(
             &body[..],
             b"<OpResponse xmlns=\"urn:x\"><OpResult><A>1</A></OpResult><ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata></OpResponse>"
