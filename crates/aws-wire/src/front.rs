@@ -181,7 +181,14 @@ impl Front {
             let target = parts.headers.get("x-amz-target")?.to_str().ok()?;
             self.registry.by_target_prefix(json::target_prefix(target)?)
         };
-        let Some(service) = by_scope.or_else(by_target).cloned() else {
+        let anonymous = || match (&claim, &parts.method) {
+            (Ok(None), &Method::GET) => {
+                let params = query::parse_params(parts.uri.query().unwrap_or("").as_bytes());
+                self.registry.anonymous_query(query::param(&params, "Action")?)
+            }
+            _ => None,
+        };
+        let Some(service) = by_scope.or_else(by_target).or_else(anonymous).cloned() else {
             return unroutable(&parts.method, &claim);
         };
         log.service = service.signing_name();
@@ -316,21 +323,29 @@ impl Front {
         if parts.method != Method::POST && parts.method != Method::GET {
             return fail(AwsError::new(405, "InvalidHttpRequest", "awsQuery requests are POST (or GET)."));
         }
-        let signed = self.signed_body(
-            service.signing_name(),
-            request_id,
-            &parts,
-            body,
-            claim,
-            "MalformedInput",
-            (PathEncoding::Double, self.config.body_bytes_max),
-        );
-        let (claim, body, principal) = match signed.await {
-            Ok(signed) => signed,
-            Err(error) => return fail(error),
-        };
         let mut params = query::parse_params(parts.uri.query().unwrap_or("").as_bytes());
-        params.extend(query::parse_params(&body));
+        let anonymous = matches!(claim, Ok(None))
+            && parts.method == Method::GET
+            && query::param(&params, "Action").is_some_and(|action| service.anonymous_operation(action));
+        let (region, principal) = if anonymous {
+            (String::new(), Principal { access_key_id: String::new(), account_id: String::new() })
+        } else {
+            let signed = self.signed_body(
+                service.signing_name(),
+                request_id,
+                &parts,
+                body,
+                claim,
+                "MalformedInput",
+                (PathEncoding::Double, self.config.body_bytes_max),
+            );
+            let (claim, body, principal) = match signed.await {
+                Ok(signed) => signed,
+                Err(error) => return fail(error),
+            };
+            params.extend(query::parse_params(&body));
+            (claim.scope.region, principal)
+        };
         let Some(action) = query::param(&params, "Action").map(str::to_string) else {
             return fail(AwsError::bad_request("MissingAction", "Missing Action"));
         };
@@ -346,7 +361,7 @@ impl Front {
             request_id: request_id.to_string(),
             service: service.signing_name(),
             operation: action.clone(),
-            region: claim.scope.region.clone(),
+            region,
             principal,
             headers: parts.headers,
             cbor: false,

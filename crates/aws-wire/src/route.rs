@@ -75,6 +75,11 @@ impl Registry {
         self.by_signing_name.get(name)
     }
 
+    /// The awsQuery service that serves `action` to unsigned requests, if one does.
+    pub fn anonymous_query(&self, action: &str) -> Option<&Registered> {
+        self.by_signing_name.values().find(|r| matches!(r, Registered::Query(s, _) if s.anonymous_operation(action)))
+    }
+
     /// The service whose `X-Amz-Target` prefix is `prefix`.
     pub fn by_target_prefix(&self, prefix: &str) -> Option<&Registered> {
         self.by_target_prefix.get(prefix)

@@ -53,6 +53,12 @@ pub trait JsonService: Send + Sync + 'static {
         true
     }
 
+    /// Whether AWS serves `operation` to unsigned GET requests (authenticated by a token in the
+    /// request instead, as SNS's ConfirmSubscription from a SubscribeURL). Query services only.
+    fn anonymous_operation(&self, _operation: &str) -> bool {
+        false
+    }
+
     /// Whether `operation` exists. The front answers `UnknownOperationException` for the others
     /// before authenticating, as AWS does; the default lets the service decide in [`JsonService::call`].
     fn has_operation(&self, _operation: &str) -> bool {

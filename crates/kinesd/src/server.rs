@@ -139,12 +139,20 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
             account_id: settings.account_id.clone(),
         })
         .collect();
-    let mut front_config = FrontConfig::new(Arc::new(StaticCredentials::new(credentials)));
+    let (region, account) = (settings.region.clone(), settings.account_id.clone());
+    let iam = iam::Iam::open(&settings.data_dir, region.clone(), account.clone())?;
+    let mut front_config = FrontConfig::new(iam.credential_store(StaticCredentials::new(credentials)));
     front_config.drain_timeout = DRAIN_TIMEOUT;
     let mut front = Front::new(front_config);
     let shapes = Arc::new(ShapeIndex::from_model(KINESIS_MODEL).map_err(|e| format!("bad Kinesis model: {e}"))?);
     front.register_json(Arc::new(KinesisJson { kinesis: kinesis.clone(), shapes }));
     front.register_query(Arc::new(sts::Sts), query_model("STS", sts::MODEL)?);
+    front.register_query(Arc::new(iam.clone()), query_model("IAM", iam::MODEL)?);
+    let sns = sns::Sns::open(&settings.data_dir, region.clone(), account.clone())?;
+    front.register_query(Arc::new(sns), query_model("SNS", sns::MODEL)?);
+    let cloudwatch = cloudwatch::CloudWatch::open(&settings.data_dir, region.clone(), account.clone())?;
+    front.register_query(Arc::new(cloudwatch), query_model("CloudWatch", cloudwatch::MODEL)?);
+    front.register_rest(Arc::new(s3::S3::open(&settings.data_dir, region.clone(), account.clone())?));
     front.register_json(Arc::new(kms::Kms::open(
         &settings.data_dir,
         settings.region.clone(),
