@@ -10,7 +10,8 @@ use aes_gcm::{Aes256Gcm, Key, KeyInit, Nonce};
 
 use crate::KmsError;
 
-const KEY_LEN: usize = 32;
+/// AES-256 key length, bytes: the master key and every KMS key's material.
+pub(crate) const KEY_LEN: usize = 32;
 const NONCE_LEN: usize = 12;
 const BLOB_VERSION: u8 = 1;
 /// A key id is a UUID in its 36-character text form.

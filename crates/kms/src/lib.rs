@@ -1,29 +1,44 @@
-//! The KMS service of kinesd (awsJson 1.1, `TrentService`): symmetric
-//! customer and AWS-managed keys, aliases, Encrypt/Decrypt and
-//! GenerateDataKey.
+//! The KMS service of kinesd (awsJson 1.1, `TrentService`): customer and
+//! AWS-managed keys with their lifecycle (enable, disable, scheduled
+//! deletion), key policies, automatic-rotation settings, tags, aliases,
+//! Encrypt/Decrypt/ReEncrypt, data keys and GenerateRandom.
 //!
-//! State lives in `<data_dir>/kms.db` (SQLite, WAL, synchronous=FULL). Each
-//! key's 256-bit material is sealed at rest with AES-256-GCM under the
-//! server master key in `<data_dir>/kms-master.key` (0600). A ciphertext
-//! blob names its key, so Decrypt needs no KeyId:
+//! State lives in `<data_dir>/kms.db` (SQLite, WAL, synchronous=FULL; see
+//! `store.rs` for the schema and how older files are migrated). Each key's
+//! 256-bit material is sealed at rest with AES-256-GCM under the server
+//! master key in `<data_dir>/kms-master.key` (0600). A ciphertext blob names
+//! its key, so Decrypt needs no KeyId:
 //! `version(1) | key id (36 ASCII) | nonce(12) | AES-256-GCM(ciphertext+tag)`,
 //! authenticated together with the encryption context.
+//!
+//! Which key specs are kept is explained in `spec.rs`. Automatic rotation is
+//! bookkeeping only (period and next date are reported; the material does
+//! not change), which callers cannot tell apart: AWS keeps every old
+//! material version and decrypts old ciphertexts with it. A key pending
+//! deletion is deleted (with its aliases and tags) once its deletion date
+//! has passed, when next looked up or listed.
+//!
+//! Key policies are stored and returned but not evaluated. AWS-managed keys
+//! behave as their AWS key policy makes them: the account may read them, but
+//! every change (rotation, enable/disable, deletion, policy, tags,
+//! description) is `AccessDeniedException`. Unlike AWS, which allows their
+//! use only through the owning service, they also encrypt and decrypt when
+//! called directly.
 
+mod aliases;
+mod cipher;
 mod crypto;
+mod keys;
+mod policy;
+mod spec;
 mod store;
+mod tags;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use aws_model::kms::{
-    AliasListEntry, CreateAliasRequest, CreateKeyRequest, CreateKeyResponse, CustomerMasterKeySpec, DataKeySpec,
-    DecryptRequest, DecryptResponse, DescribeKeyRequest, DescribeKeyResponse, EncryptRequest, EncryptResponse,
-    EncryptionAlgorithmSpec, GenerateDataKeyRequest, GenerateDataKeyResponse, KeyListEntry, KeyManagerType,
-    KeyMetadata, KeySpec, KeyState, KeyUsageType, ListAliasesRequest, ListAliasesResponse, ListKeysRequest,
-    ListKeysResponse, OriginType,
-};
-use aws_model::{Blob, JsonDe, Timestamp, Validate};
+use aws_model::kms::KeyState;
+use aws_model::{JsonDe, Timestamp, Validate};
 use aws_wire::{AwsError, JsonService, Reply, RequestContext};
 use futures::future::BoxFuture;
 use parking_lot::Mutex;
@@ -33,12 +48,53 @@ use crate::crypto::MasterKey;
 use crate::store::{AliasRow, KeyRow, Store};
 
 /// The operations this service implements.
-const OPERATIONS: &[&str] =
-    &["CreateKey", "DescribeKey", "ListKeys", "CreateAlias", "ListAliases", "Encrypt", "Decrypt", "GenerateDataKey"];
+const OPERATIONS: &[&str] = &[
+    "CancelKeyDeletion",
+    "CreateAlias",
+    "CreateKey",
+    "Decrypt",
+    "DeleteAlias",
+    "DescribeKey",
+    "DisableKey",
+    "DisableKeyRotation",
+    "EnableKey",
+    "EnableKeyRotation",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "GenerateRandom",
+    "GetKeyPolicy",
+    "GetKeyRotationStatus",
+    "ListAliases",
+    "ListKeyPolicies",
+    "ListKeys",
+    "ListResourceTags",
+    "PutKeyPolicy",
+    "ReEncrypt",
+    "ScheduleKeyDeletion",
+    "TagResource",
+    "UntagResource",
+    "UpdateAlias",
+    "UpdateKeyDescription",
+];
 
-/// AWS-managed aliases created on first use, with their keys' descriptions.
-const AWS_MANAGED: &[(&str, &str)] =
-    &[("alias/aws/kinesis", "Default key that protects my Kinesis data when no other key is defined")];
+/// An AWS-managed alias created on first use: its name, its key's
+/// description, and the service its key policy lets use the key.
+struct AwsManaged {
+    alias: &'static str,
+    description: &'static str,
+    service: &'static str,
+}
+
+/// AWS-managed aliases created on first use.
+const AWS_MANAGED: &[AwsManaged] = &[AwsManaged {
+    alias: "alias/aws/kinesis",
+    description: "Default key that protects my Kinesis data when no other key is defined",
+    service: "kinesis",
+}];
+
+/// Seconds in a day, for deletion windows and rotation periods.
+const DAY_SECONDS: f64 = 86_400.0;
 
 /// An AWS-shaped KMS error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +121,10 @@ impl KmsError {
         KmsError::new("InvalidCiphertextException", "")
     }
 
+    fn invalid_state(message: impl Into<String>) -> KmsError {
+        KmsError::new("KMSInvalidStateException", message)
+    }
+
     pub(crate) fn internal(message: impl Into<String>) -> KmsError {
         KmsError { status: 500, code: "KMSInternalException", message: message.into() }
     }
@@ -77,6 +137,26 @@ impl From<aws_model::RequestError> for KmsError {
 }
 
 type KResult<T> = Result<T, KmsError>;
+
+/// How an operation lets its caller name a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyRef {
+    /// Key id, key ARN, alias name or alias ARN (DescribeKey, Encrypt, ...).
+    AnyName,
+    /// Key id or key ARN only (the management operations).
+    KeyOnly,
+}
+
+/// What an operation needs of its key's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    /// Any state (DescribeKey, GetKeyPolicy, ListResourceTags, ...).
+    Any,
+    /// Not pending deletion (EnableKey, TagResource, CreateAlias, ...).
+    NotPendingDeletion,
+    /// Enabled (cryptographic operations, rotation settings).
+    Enabled,
+}
 
 /// The KMS service; cheap to clone.
 #[derive(Clone)]
@@ -92,12 +172,14 @@ struct Inner {
 }
 
 impl Kms {
-    /// Opens (creating on first start) the KMS state under `data_dir`.
+    /// Opens (creating on first start, migrating an older schema) the KMS
+    /// state under `data_dir`.
     pub fn open(data_dir: &Path, region: impl Into<String>, account: impl Into<String>) -> Result<Kms, String> {
         std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
         let master = MasterKey::load_or_create(&data_dir.join("kms-master.key"))
             .map_err(|e| format!("cannot load the KMS master key: {e}"))?;
         let store = Store::open(&data_dir.join("kms.db")).map_err(|e| e.message)?;
+        store.purge_expired(now()).map_err(|e| e.message)?;
         Ok(Kms {
             inner: Arc::new(Inner { region: region.into(), account: account.into(), master, store: Mutex::new(store) }),
         })
@@ -111,14 +193,33 @@ impl Kms {
     /// Runs one operation on its JSON body; answers the JSON output.
     pub fn call_blocking(&self, operation: &str, body: &[u8]) -> KResult<Vec<u8>> {
         match operation {
+            "CancelKeyDeletion" => json(self.cancel_key_deletion(decode(body)?)),
+            "CreateAlias" => empty(self.create_alias(decode(body)?)),
             "CreateKey" => json(self.create_key(decode(body)?)),
-            "DescribeKey" => json(self.describe_key(decode(body)?)),
-            "ListKeys" => json(self.list_keys(decode(body)?)),
-            "CreateAlias" => self.create_alias(decode(body)?).map(|()| b"{}".to_vec()),
-            "ListAliases" => json(self.list_aliases(decode(body)?)),
-            "Encrypt" => json(self.encrypt(decode(body)?)),
             "Decrypt" => json(self.decrypt(decode(body)?)),
+            "DeleteAlias" => empty(self.delete_alias(decode(body)?)),
+            "DescribeKey" => json(self.describe_key(decode(body)?)),
+            "DisableKey" => empty(self.disable_key(decode(body)?)),
+            "DisableKeyRotation" => empty(self.disable_key_rotation(decode(body)?)),
+            "EnableKey" => empty(self.enable_key(decode(body)?)),
+            "EnableKeyRotation" => empty(self.enable_key_rotation(decode(body)?)),
+            "Encrypt" => json(self.encrypt(decode(body)?)),
             "GenerateDataKey" => json(self.generate_data_key(decode(body)?)),
+            "GenerateDataKeyWithoutPlaintext" => json(self.generate_data_key_without_plaintext(decode(body)?)),
+            "GenerateRandom" => json(self.generate_random(decode(body)?)),
+            "GetKeyPolicy" => json(self.get_key_policy(decode(body)?)),
+            "GetKeyRotationStatus" => json(self.get_key_rotation_status(decode(body)?)),
+            "ListAliases" => json(self.list_aliases(decode(body)?)),
+            "ListKeyPolicies" => json(self.list_key_policies(decode(body)?)),
+            "ListKeys" => json(self.list_keys(decode(body)?)),
+            "ListResourceTags" => json(self.list_resource_tags(decode(body)?)),
+            "PutKeyPolicy" => empty(self.put_key_policy(decode(body)?)),
+            "ReEncrypt" => json(self.re_encrypt(decode(body)?)),
+            "ScheduleKeyDeletion" => json(self.schedule_key_deletion(decode(body)?)),
+            "TagResource" => empty(self.tag_resource(decode(body)?)),
+            "UntagResource" => empty(self.untag_resource(decode(body)?)),
+            "UpdateAlias" => empty(self.update_alias(decode(body)?)),
+            "UpdateKeyDescription" => empty(self.update_key_description(decode(body)?)),
             other => Err(KmsError::new("UnknownOperationException", format!("Unknown operation {other}"))),
         }
     }
@@ -131,70 +232,39 @@ impl Kms {
         format!("arn:aws:kms:{}:{}:{alias_name}", self.inner.region, self.inner.account)
     }
 
-    fn metadata(&self, key: &KeyRow) -> KeyMetadata {
-        KeyMetadata {
-            aws_account_id: Some(self.inner.account.clone()),
-            key_id: key.key_id.clone(),
-            arn: Some(self.key_arn(&key.key_id)),
-            creation_date: Timestamp::from_epoch_seconds(key.created),
-            enabled: Some(true),
-            description: Some(key.description.clone()),
-            key_usage: Some(KeyUsageType::EncryptDecrypt),
-            key_state: Some(KeyState::Enabled),
-            origin: Some(OriginType::AwsKms),
-            key_manager: Some(if key.aws_managed { KeyManagerType::Aws } else { KeyManagerType::Customer }),
-            customer_master_key_spec: Some(CustomerMasterKeySpec::SymmetricDefault),
-            key_spec: Some(KeySpec::SymmetricDefault),
-            encryption_algorithms: Some(vec![EncryptionAlgorithmSpec::SymmetricDefault]),
-            multi_region: Some(false),
-            deletion_date: None,
-            valid_to: None,
-            custom_key_store_id: None,
-            cloud_hsm_cluster_id: None,
-            expiration_model: None,
-            signing_algorithms: None,
-            key_agreement_algorithms: None,
-            multi_region_configuration: None,
-            pending_deletion_window_in_days: None,
-            mac_algorithms: None,
-            xks_key_configuration: None,
-            current_key_material_id: None,
-        }
-    }
-
-    /// A new key's row, with fresh sealed material.
-    fn new_key(&self, description: String, aws_managed: bool) -> KResult<(KeyRow, Vec<u8>)> {
+    /// A new key's row (enabled, default policy, no rotation), with fresh
+    /// sealed material.
+    fn new_key(
+        &self,
+        description: String,
+        aws_managed: bool,
+        key_spec: &str,
+        key_usage: &str,
+    ) -> KResult<(KeyRow, Vec<u8>)> {
         let key_id = uuid::Uuid::new_v4().to_string();
-        let material = crypto::random_bytes(32)?;
+        let material = crypto::random_bytes(crypto::KEY_LEN)?;
         let sealed = self.inner.master.seal(key_id.as_bytes(), &material)?;
-        let row = KeyRow { key_id, description, created: Timestamp::now().as_epoch_seconds(), aws_managed };
+        let row = KeyRow {
+            key_id,
+            description,
+            created: now(),
+            aws_managed,
+            key_usage: key_usage.to_string(),
+            key_spec: key_spec.to_string(),
+            policy: None,
+            state: KeyState::Enabled,
+            deletion_date: None,
+            pending_window_days: None,
+            rotation_period_days: None,
+            rotation_anchor: None,
+        };
         Ok((row, sealed))
     }
 
-    fn create_key(&self, input: CreateKeyRequest) -> KResult<CreateKeyResponse> {
-        if input.key_usage.as_ref().is_some_and(|u| *u != KeyUsageType::EncryptDecrypt) {
-            return Err(KmsError::new("UnsupportedOperationException", "Only ENCRYPT_DECRYPT keys are supported."));
-        }
-        let spec_ok = |s: &str| s == "SYMMETRIC_DEFAULT";
-        if input.key_spec.as_ref().is_some_and(|s| !spec_ok(s.as_str()))
-            || input.customer_master_key_spec.as_ref().is_some_and(|s| !spec_ok(s.as_str()))
-        {
-            return Err(KmsError::new("UnsupportedOperationException", "Only SYMMETRIC_DEFAULT keys are supported."));
-        }
-        if input.origin.as_ref().is_some_and(|o| *o != OriginType::AwsKms) {
-            return Err(KmsError::new("UnsupportedOperationException", "Only AWS_KMS key origin is supported."));
-        }
-        if input.multi_region == Some(true) {
-            return Err(KmsError::new("UnsupportedOperationException", "Multi-Region keys are not supported."));
-        }
-        let (row, sealed) = self.new_key(input.description.unwrap_or_default(), false)?;
-        self.inner.store.lock().insert_key(&row, &sealed)?;
-        Ok(CreateKeyResponse { key_metadata: Some(self.metadata(&row)) })
-    }
-
-    /// The key named by a key id, key ARN, alias name or alias ARN; creates
-    /// an AWS-managed key on first use of its alias.
-    fn resolve(&self, store: &Store, key_id: &str) -> KResult<KeyRow> {
+    /// The key `key_id` names, as `how` allows naming it; creates an
+    /// AWS-managed key on first use of its alias, and deletes a key whose
+    /// deletion date has passed.
+    fn resolve(&self, store: &Store, key_id: &str, how: KeyRef) -> KResult<KeyRow> {
         let prefix = format!("arn:aws:kms:{}:{}:", self.inner.region, self.inner.account);
         let local = if key_id.starts_with("arn:") {
             match key_id.strip_prefix(&prefix) {
@@ -204,208 +274,100 @@ impl Kms {
         } else {
             key_id
         };
-        if local.starts_with("alias/") {
-            let target = match store.alias(local)? {
+        let id = if local.starts_with("alias/") {
+            if how == KeyRef::KeyOnly {
+                return Err(KmsError::not_found(format!("Invalid keyId {key_id}")));
+            }
+            match store.alias(local)? {
                 Some(alias) => alias.target,
-                None => match AWS_MANAGED.iter().find(|(name, _)| *name == local) {
-                    Some((name, description)) => {
-                        let (row, sealed) = self.new_key(description.to_string(), true)?;
-                        let alias =
-                            AliasRow { name: name.to_string(), target: row.key_id.clone(), created: row.created };
-                        store.insert_aws_managed(&row, &sealed, &alias)?;
-                        return Ok(row);
-                    }
-                    None => return Err(KmsError::not_found(format!("Alias {} is not found.", self.alias_arn(local)))),
-                },
-            };
-            return store
-                .key(&target)?
-                .ok_or_else(|| KmsError::not_found(format!("Key '{}' does not exist", self.key_arn(&target))));
-        }
-        let id = local.strip_prefix("key/").unwrap_or(local);
-        store.key(id)?.ok_or_else(|| KmsError::not_found(format!("Key '{}' does not exist", self.key_arn(id))))
-    }
-
-    fn resolve_key(&self, key_id: &str) -> KResult<KeyRow> {
-        let store = self.inner.store.lock();
-        self.resolve(&store, key_id)
-    }
-
-    fn describe_key(&self, input: DescribeKeyRequest) -> KResult<DescribeKeyResponse> {
-        let key = self.resolve_key(input.key_id.as_deref().unwrap_or_default())?;
-        Ok(DescribeKeyResponse { key_metadata: Some(self.metadata(&key)) })
-    }
-
-    fn list_keys(&self, input: ListKeysRequest) -> KResult<ListKeysResponse> {
-        let limit = input.limit.unwrap_or(100).clamp(1, 1000) as usize;
-        // A marker is the last key id (or alias name) of the previous page.
-        let after = input.marker;
-        let mut ids = self.inner.store.lock().key_ids(after.as_deref(), limit + 1)?;
-        let truncated = ids.len() > limit;
-        ids.truncate(limit);
-        let next_marker = truncated.then(|| ids.last().cloned()).flatten();
-        let keys =
-            ids.into_iter().map(|id| KeyListEntry { key_arn: Some(self.key_arn(&id)), key_id: Some(id) }).collect();
-        Ok(ListKeysResponse { keys: Some(keys), next_marker, truncated: Some(truncated) })
-    }
-
-    fn create_alias(&self, input: CreateAliasRequest) -> KResult<()> {
-        let name = input.alias_name.unwrap_or_default();
-        if !name.starts_with("alias/") || name.len() <= "alias/".len() {
-            return Err(KmsError::new("ValidationException", "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html"));
-        }
-        if name.starts_with("alias/aws/") {
-            return Err(KmsError::new("NotAuthorizedException", "Cannot create alias with prefix 'alias/aws/'"));
-        }
-        let target = input.target_key_id.unwrap_or_default();
-        if target.starts_with("alias/") || target.contains(":alias/") {
-            return Err(KmsError::validation("Aliases must refer to keys. Not aliases"));
-        }
-        let store = self.inner.store.lock();
-        let key = self.resolve(&store, &target)?;
-        if key.aws_managed {
-            return Err(KmsError::new("NotAuthorizedException", "Cannot point an alias at an AWS managed key."));
-        }
-        let alias = AliasRow { name, target: key.key_id, created: Timestamp::now().as_epoch_seconds() };
-        if !store.insert_alias(&alias)? {
-            return Err(KmsError::new(
-                "AlreadyExistsException",
-                format!("An alias with the name {} already exists", self.alias_arn(&alias.name)),
-            ));
-        }
-        Ok(())
-    }
-
-    fn list_aliases(&self, input: ListAliasesRequest) -> KResult<ListAliasesResponse> {
-        let limit = input.limit.unwrap_or(100).clamp(1, 1000) as usize;
-        // A marker is the last key id (or alias name) of the previous page.
-        let after = input.marker;
-        let store = self.inner.store.lock();
-        let target = match input.key_id.as_deref() {
-            Some(key_id) => Some(self.resolve(&store, key_id)?.key_id),
-            None => None,
+                None => return self.create_aws_managed(store, local),
+            }
+        } else {
+            let id = local.strip_prefix("key/").unwrap_or(local);
+            if !is_key_id(id) {
+                return Err(KmsError::not_found(format!("Invalid keyId {key_id}")));
+            }
+            id.to_string()
         };
-        let mut rows = store.aliases(target.as_deref(), after.as_deref(), limit + 1)?;
-        drop(store);
-        let truncated = rows.len() > limit;
-        rows.truncate(limit);
-        let next_marker = truncated.then(|| rows.last().map(|a| a.name.clone())).flatten();
-        let aliases = rows
-            .into_iter()
-            .map(|a| AliasListEntry {
-                alias_arn: Some(self.alias_arn(&a.name)),
-                target_key_id: Some(a.target),
-                creation_date: Timestamp::from_epoch_seconds(a.created),
-                last_updated_date: Timestamp::from_epoch_seconds(a.created),
-                alias_name: Some(a.name),
-            })
-            .collect();
-        Ok(ListAliasesResponse { aliases: Some(aliases), next_marker, truncated: Some(truncated) })
-    }
-
-    /// The key's plaintext material.
-    fn material(&self, key: &KeyRow) -> KResult<Vec<u8>> {
-        let sealed = self
-            .inner
-            .store
-            .lock()
-            .sealed_material(&key.key_id)?
-            .ok_or_else(|| KmsError::internal("key material is missing"))?;
-        self.inner.master.open(key.key_id.as_bytes(), &sealed)
-    }
-
-    fn encrypt_with(
-        &self,
-        key: &KeyRow,
-        plaintext: &[u8],
-        context: &Option<BTreeMap<String, String>>,
-    ) -> KResult<Vec<u8>> {
-        let material = self.material(key)?;
-        crypto::encrypt_blob(&material, &key.key_id, plaintext, &context_bytes(context))
-    }
-
-    fn encrypt(&self, input: EncryptRequest) -> KResult<EncryptResponse> {
-        check_algorithm(&input.encryption_algorithm)?;
-        let key = self.resolve_key(input.key_id.as_deref().unwrap_or_default())?;
-        let plaintext = input.plaintext.unwrap_or_default();
-        let blob = self.encrypt_with(&key, &plaintext, &input.encryption_context)?;
-        Ok(EncryptResponse {
-            ciphertext_blob: Some(Blob::from(blob)),
-            key_id: Some(self.key_arn(&key.key_id)),
-            encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
-        })
-    }
-
-    fn decrypt(&self, input: DecryptRequest) -> KResult<DecryptResponse> {
-        check_algorithm(&input.encryption_algorithm)?;
-        let blob = input.ciphertext_blob.unwrap_or_default();
-        let blob_key = crypto::blob_key_id(&blob).ok_or_else(KmsError::invalid_ciphertext)?;
-        let key = match self.inner.store.lock().key(blob_key)? {
-            Some(key) => key,
-            None => return Err(KmsError::invalid_ciphertext()),
-        };
-        if let Some(wanted) = input.key_id.as_deref() {
-            let wanted = self.resolve_key(wanted)?;
-            if wanted.key_id != key.key_id {
-                return Err(KmsError::new(
-                    "IncorrectKeyException",
-                    "The key ID in the request does not identify a CMK that can perform this operation.",
-                ));
-            }
+        let missing = || KmsError::not_found(format!("Key '{}' does not exist", self.key_arn(&id)));
+        let key = store.key(&id)?.ok_or_else(missing)?;
+        if key.state == KeyState::PendingDeletion && key.deletion_date.is_some_and(|at| at <= now()) {
+            store.delete_key(&key.key_id)?;
+            return Err(missing());
         }
-        let material = self.material(&key)?;
-        let plaintext = crypto::decrypt_blob(&material, &blob, &context_bytes(&input.encryption_context))
-            .ok_or_else(KmsError::invalid_ciphertext)?;
-        Ok(DecryptResponse {
-            key_id: Some(self.key_arn(&key.key_id)),
-            plaintext: Some(Blob::from(plaintext)),
-            encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
-            ..DecryptResponse::default()
-        })
+        Ok(key)
     }
 
-    fn generate_data_key(&self, input: GenerateDataKeyRequest) -> KResult<GenerateDataKeyResponse> {
-        let len = match (&input.key_spec, input.number_of_bytes) {
-            (Some(_), Some(_)) => {
-                return Err(KmsError::validation("Please specify either number of bytes or key spec."));
-            }
-            (None, None) => return Err(KmsError::validation("Please specify either number of bytes or key spec.")),
-            (Some(DataKeySpec::Aes256), None) => 32,
-            (Some(DataKeySpec::Aes128), None) => 16,
-            (Some(DataKeySpec::Unknown(spec)), None) => {
-                return Err(KmsError::validation(format!("1 validation error detected: Value '{spec}' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [AES_256, AES_128]")));
-            }
-            (None, Some(n)) if (1..=1024).contains(&n) => n as usize,
-            (None, Some(n)) => {
-                return Err(KmsError::validation(format!("1 validation error detected: Value '{n}' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024")));
-            }
+    /// The AWS-managed key of `alias`, created now; NotFound for any other alias.
+    fn create_aws_managed(&self, store: &Store, alias: &str) -> KResult<KeyRow> {
+        let Some(managed) = AWS_MANAGED.iter().find(|m| m.alias == alias) else {
+            return Err(KmsError::not_found(format!("Alias {} is not found.", self.alias_arn(alias))));
         };
-        let key = self.resolve_key(input.key_id.as_deref().unwrap_or_default())?;
-        let plaintext = crypto::random_bytes(len)?;
-        let blob = self.encrypt_with(&key, &plaintext, &input.encryption_context)?;
-        Ok(GenerateDataKeyResponse {
-            ciphertext_blob: Some(Blob::from(blob)),
-            plaintext: Some(Blob::from(plaintext)),
-            key_id: Some(self.key_arn(&key.key_id)),
-            ..GenerateDataKeyResponse::default()
-        })
+        let (row, sealed) =
+            self.new_key(managed.description.to_string(), true, spec::SYMMETRIC_DEFAULT, spec::ENCRYPT_DECRYPT)?;
+        let alias = AliasRow {
+            name: managed.alias.to_string(),
+            target: row.key_id.clone(),
+            created: row.created,
+            updated: row.created,
+        };
+        store.insert_aws_managed(&row, &sealed, &alias)?;
+        Ok(row)
+    }
+
+    /// Refuses a key whose state `needs` does not allow, as AWS words it.
+    fn check_state(&self, key: &KeyRow, needs: Needs) -> KResult<()> {
+        let arn = self.key_arn(&key.key_id);
+        match (&key.state, needs) {
+            (_, Needs::Any) | (KeyState::Enabled, _) => Ok(()),
+            (KeyState::PendingDeletion, _) => Err(KmsError::invalid_state(format!("{arn} is pending deletion."))),
+            (KeyState::Disabled, Needs::Enabled) => {
+                Err(KmsError::new("DisabledException", format!("{arn} is disabled.")))
+            }
+            (_, Needs::NotPendingDeletion) => Ok(()),
+            (other, Needs::Enabled) => Err(KmsError::invalid_state(format!("{arn} is {}.", other.as_str()))),
+        }
+    }
+
+    /// Refuses changes to an AWS-managed key: its key policy allows the
+    /// account only to read and use it.
+    fn deny_aws_managed(&self, key: &KeyRow, action: &str) -> KResult<()> {
+        if !key.aws_managed {
+            return Ok(());
+        }
+        Err(KmsError::new(
+            "AccessDeniedException",
+            format!(
+                "User: arn:aws:iam::{}:root is not authorized to perform: kms:{action} on resource: {} because no resource-based policy allows the kms:{action} action",
+                self.inner.account,
+                self.key_arn(&key.key_id)
+            ),
+        ))
+    }
+
+    /// The key a management operation changes: named by key id or ARN, not
+    /// AWS-managed, in a state that `needs` allows.
+    fn key_to_change(&self, store: &Store, key_id: Option<&str>, action: &str, needs: Needs) -> KResult<KeyRow> {
+        let key = self.resolve(store, key_id.unwrap_or_default(), KeyRef::KeyOnly)?;
+        self.deny_aws_managed(&key, action)?;
+        self.check_state(&key, needs)?;
+        Ok(key)
     }
 }
 
-fn check_algorithm(algorithm: &Option<EncryptionAlgorithmSpec>) -> KResult<()> {
-    match algorithm {
-        None | Some(EncryptionAlgorithmSpec::SymmetricDefault) => Ok(()),
-        Some(other) => Err(KmsError::new(
-            "InvalidKeyUsageException",
-            format!("The encryption algorithm {} is not valid for this key.", other.as_str()),
-        )),
-    }
+/// Whether `id` has the shape of a key id (a UUID in its 36-character form).
+fn is_key_id(id: &str) -> bool {
+    id.len() == 36
+        && id.char_indices().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() })
 }
 
-/// The encryption context as authenticated data: canonical (sorted) JSON.
-fn context_bytes(context: &Option<BTreeMap<String, String>>) -> Vec<u8> {
-    let empty = BTreeMap::new();
-    serde_json::to_vec(context.as_ref().unwrap_or(&empty)).unwrap_or_default()
+/// The current time, epoch seconds.
+fn now() -> f64 {
+    Timestamp::now().as_epoch_seconds()
+}
+
+fn timestamp(epoch_seconds: f64) -> Option<Timestamp> {
+    Timestamp::from_epoch_seconds(epoch_seconds)
 }
 
 fn decode<T: JsonDe + Validate>(body: &[u8]) -> KResult<T> {
@@ -415,6 +377,10 @@ fn decode<T: JsonDe + Validate>(body: &[u8]) -> KResult<T> {
 fn json<T: Serialize>(result: KResult<T>) -> KResult<Vec<u8>> {
     let out = result?;
     serde_json::to_vec(&out).map_err(|e| KmsError::internal(format!("Cannot encode the response: {e}")))
+}
+
+fn empty(result: KResult<()>) -> KResult<Vec<u8>> {
+    result.map(|()| b"{}".to_vec())
 }
 
 impl JsonService for Kms {
