@@ -146,7 +146,7 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     let mut front = Front::new(front_config);
     let shapes = Arc::new(ShapeIndex::from_model(KINESIS_MODEL).map_err(|e| format!("bad Kinesis model: {e}"))?);
     front.register_json(Arc::new(KinesisJson { kinesis: kinesis.clone(), shapes }));
-    front.register_query(Arc::new(sts::Sts), query_model("STS", sts::MODEL)?);
+    front.register_query(Arc::new(sts::Sts::new(iam.clone())), query_model("STS", sts::MODEL)?);
     front.register_query(Arc::new(iam.clone()), query_model("IAM", iam::MODEL)?);
     let sns = sns::Sns::open(&settings.data_dir, region.clone(), account.clone())?;
     front.register_query(Arc::new(sns), query_model("SNS", sns::MODEL)?);
