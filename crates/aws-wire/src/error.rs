@@ -143,6 +143,19 @@ impl AwsError {
         )
     }
 
+    /// An authentication error as the awsQuery services (IAM, STS, SNS, CloudWatch) word it:
+    /// their codes drop the `Exception` suffix and they answer 403; other errors are unchanged.
+    pub fn for_query_protocol(self) -> Self {
+        let (code, status) = match &*self.code {
+            "MissingAuthenticationTokenException" => ("MissingAuthenticationToken", 403),
+            "UnrecognizedClientException" => ("InvalidClientTokenId", 403),
+            "InvalidSignatureException" => ("SignatureDoesNotMatch", 403),
+            "IncompleteSignatureException" => ("IncompleteSignature", 400),
+            _ => return self,
+        };
+        AwsError::new(status, code, self.message)
+    }
+
     /// `X-Amz-Content-Sha256` names another hash than the body's (S3's code for this case).
     pub fn content_sha256_mismatch() -> Self {
         AwsError::bad_request(
