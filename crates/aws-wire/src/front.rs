@@ -341,7 +341,7 @@ impl Front {
             );
             let (claim, body, principal) = match signed.await {
                 Ok(signed) => signed,
-                Err(error) => return fail(error),
+                Err(error) => return fail(error.for_query_protocol()),
             };
             params.extend(query::parse_params(&body));
             (claim.scope.region, principal)
@@ -559,8 +559,11 @@ fn reply_response(reply: Reply, default_content_type: &'static str) -> Response<
     };
     let mut response = Response::new(body);
     *response.status_mut() = reply.status;
-    let content_type = reply.content_type.unwrap_or(default_content_type);
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // A content type among the reply's headers (S3 objects have arbitrary ones) wins.
+    if !reply.headers.iter().any(|(name, _)| name == header::CONTENT_TYPE) {
+        let content_type = reply.content_type.unwrap_or(default_content_type);
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
     for (name, value) in reply.headers {
         response.headers_mut().append(name, value);
     }
