@@ -173,6 +173,12 @@ impl Front {
     {
         let (parts, body) = request.into_parts();
         let claim = claim::parse(&parts);
+        if let (Ok(None), Some(service)) = (&claim, self.registry.legacy_presigned_rest()) {
+            if let Some(access_key) = legacy_presigned_access_key(&parts) {
+                log.service = service.signing_name();
+                return self.legacy_rest_request(service.clone(), access_key, request_id, parts, body, log).await;
+            }
+        }
         let by_scope = match &claim {
             Ok(Some(claim)) => self.registry.by_signing_name(&claim.scope.service),
             _ => None,
@@ -428,12 +434,62 @@ impl Front {
             Ok(signed) => signed,
             Err(error) => return fail(error),
         };
+        self.call_rest(service, request_id, parts, body, claim.scope.region, principal, log).await
+    }
+
+    /// A REST request presigned with SigV2 query parameters: the service checks the signature
+    /// under the access key's secret; the region is S3's global one.
+    async fn legacy_rest_request<B>(
+        &self,
+        service: Arc<dyn RestService>,
+        (access_key_id, session_token): (String, Option<String>),
+        request_id: &str,
+        parts: http::request::Parts,
+        body: B,
+        log: &mut LogFields,
+    ) -> Response<ResponseBody>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let fail = |error: AwsError| rendered(service.render_error(&error, request_id, &parts.method, &parts.uri));
+        let Some(credential) = self.config.credentials.lookup(&access_key_id, session_token.as_deref()) else {
+            return fail(AwsError::unrecognized_client());
+        };
+        let now = AmzDate::from_system_time(self.clock.now()).unix_seconds();
+        if let Err(error) = service.verify_legacy_presigned(&parts, &credential.secret_access_key, now) {
+            return fail(error);
+        }
+        let body = match body::read_bounded(body, content_length(&parts), service.body_bytes_max()).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => return fail(AwsError::request_entity_too_large(service.body_bytes_max())),
+            Err(BodyError::Read(_)) => {
+                return fail(AwsError::bad_request("IncompleteBody", "The request body could not be read."))
+            }
+        };
+        let principal = Principal { access_key_id: credential.access_key_id, account_id: credential.account_id };
+        self.call_rest(service, request_id, parts, body, "us-east-1".to_string(), principal, log).await
+    }
+
+    /// Calls a REST service on an authenticated request, catching its panics.
+    #[allow(clippy::too_many_arguments)]
+    async fn call_rest(
+        &self,
+        service: Arc<dyn RestService>,
+        request_id: &str,
+        parts: http::request::Parts,
+        body: Bytes,
+        region: String,
+        principal: Principal,
+        log: &mut LogFields,
+    ) -> Response<ResponseBody> {
+        let fail = |error: AwsError| rendered(service.render_error(&error, request_id, &parts.method, &parts.uri));
         log.operation = format!("{} {}", parts.method, parts.uri.path());
         let ctx = RequestContext {
             request_id: request_id.to_string(),
             service: service.signing_name(),
             operation: String::new(),
-            region: claim.scope.region.clone(),
+            region,
             principal,
             headers: parts.headers.clone(),
             cbor: false,
@@ -581,6 +637,23 @@ fn rendered(error: RenderedError) -> Response<ResponseBody> {
 
 fn full(bytes: Bytes) -> ResponseBody {
     Full::new(bytes).map_err(|never| match never {}).boxed_unsync()
+}
+
+/// The access key (and session token) of a SigV2 presigned request: `AWSAccessKeyId` with
+/// `Signature` among the query parameters.
+fn legacy_presigned_access_key(parts: &http::request::Parts) -> Option<(String, Option<String>)> {
+    let query = parts.uri.query()?;
+    let mut access_key = None;
+    let (mut signed, mut token) = (false, None);
+    for (name, value) in sigv4::canonical::query_pairs(query) {
+        match name.as_slice() {
+            b"AWSAccessKeyId" => access_key = Some(String::from_utf8_lossy(&value).into_owned()),
+            b"Signature" => signed = true,
+            b"x-amz-security-token" => token = Some(String::from_utf8_lossy(&value).into_owned()),
+            _ => {}
+        }
+    }
+    access_key.filter(|_| signed).map(|key| (key, token))
 }
 
 fn content_length(parts: &http::request::Parts) -> Option<u64> {

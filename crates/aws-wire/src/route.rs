@@ -80,6 +80,14 @@ impl Registry {
         self.by_signing_name.values().find(|r| matches!(r, Registered::Query(s, _) if s.anonymous_operation(action)))
     }
 
+    /// The REST service that takes legacy (SigV2) presigned requests, if one does.
+    pub fn legacy_presigned_rest(&self) -> Option<&Arc<dyn RestService>> {
+        self.by_signing_name.values().find_map(|r| match r {
+            Registered::Rest(service) if service.accepts_legacy_presigned() => Some(service),
+            _ => None,
+        })
+    }
+
     /// The service whose `X-Amz-Target` prefix is `prefix`.
     pub fn by_target_prefix(&self, prefix: &str) -> Option<&Registered> {
         self.by_target_prefix.get(prefix)

@@ -88,6 +88,24 @@ pub trait RestService: Send + Sync + 'static {
         body: Bytes,
     ) -> BoxFuture<'static, Result<Reply, AwsError>>;
 
+    /// Whether the service takes requests presigned with an older scheme than SigV4 (S3's
+    /// SigV2 query authentication: `AWSAccessKeyId`, `Signature` and `Expires` parameters,
+    /// what boto3's `generate_presigned_url` makes by default).
+    fn accepts_legacy_presigned(&self) -> bool {
+        false
+    }
+
+    /// Checks such a request's signature and expiry under the secret of its access key (looked
+    /// up by the front); only called when [`RestService::accepts_legacy_presigned`].
+    fn verify_legacy_presigned(
+        &self,
+        _parts: &http::request::Parts,
+        _secret_access_key: &str,
+        _now_unix_seconds: i64,
+    ) -> Result<(), AwsError> {
+        Err(AwsError::missing_authentication_token())
+    }
+
     /// An error in the service's wire shape (S3: `<Error><Code>` XML, no body for HEAD).
     fn render_error(
         &self,
