@@ -309,7 +309,9 @@ pub fn delete(svc: &Service, req: &Request, kind: &Kind) -> S3Result<Response> {
     update(svc, req.bucket(), |doc| {
         if kind.param == "policy" {
             doc.policy = None;
-        } else if kind.default.is_some() {
+        } else if kind.default.is_some() && kind.param != "encryption" {
+            // Deleting the public access block or ownership controls leaves none; deleting
+            // the encryption configuration reverts the bucket to the SSE-S3 default (AWS docs).
             doc.configs.insert(kind.param.to_string(), DELETED.to_string());
         } else {
             doc.configs.remove(kind.param);

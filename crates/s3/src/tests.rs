@@ -493,10 +493,10 @@ fn bucket_configurations_have_aws_defaults_and_errors() {
     assert_eq!(rule.child("ApplyServerSideEncryptionByDefault").unwrap().child_text("SSEAlgorithm"), Some("AES256"));
     assert_eq!(rule.child_text("BucketKeyEnabled"), Some("false"));
     assert_eq!(h.call("DELETE", "/bkt?encryption", &[], b"").status, 204);
-    assert_eq!(
-        h.call("GET", "/bkt?encryption", &[], b"").error_code(),
-        "ServerSideEncryptionConfigurationNotFoundError"
-    );
+    // Back to the SSE-S3 default, as AWS documents for DeleteBucketEncryption.
+    let encryption = h.ok("GET", "/bkt?encryption", &[], b"").xml();
+    let rule = encryption.child("Rule").unwrap();
+    assert_eq!(rule.child("ApplyServerSideEncryptionByDefault").unwrap().child_text("SSEAlgorithm"), Some("AES256"));
     assert_eq!(h.ok("GET", "/bkt?versioning", &[], b"").xml().children.len(), 0);
     h.ok("PUT", "/bkt?versioning", &[], b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>");
     assert_eq!(h.ok("GET", "/bkt?versioning", &[], b"").xml().child_text("Status"), Some("Enabled"));
