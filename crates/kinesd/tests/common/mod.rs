@@ -96,21 +96,36 @@ impl Default for Signer {
 
 /// Builds a signed Kinesis awsJson request.
 pub fn kinesis_request(addr: &str, target: &str, body: Vec<u8>, signer: &Signer) -> http::Request<Full<Bytes>> {
-    let uri = format!("http://{addr}/");
-    let mut request = http::Request::builder()
-        .method("POST")
-        .uri(&uri)
-        .header("host", addr)
-        .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amz-target", format!("Kinesis_20131202.{target}"))
-        .body(body)
-        .unwrap();
+    let headers = [
+        ("content-type", "application/x-amz-json-1.1".to_string()),
+        ("x-amz-target", format!("Kinesis_20131202.{target}")),
+    ];
+    signed_request(addr, "kinesis", "POST", "/", &headers, body, signer)
+}
+
+/// Builds a request to any service (`signing_name` in the credential scope), signed by
+/// `signer` unless it says not to; the payload is signed as its SHA-256.
+pub fn signed_request(
+    addr: &str,
+    signing_name: &str,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, String)],
+    body: Vec<u8>,
+    signer: &Signer,
+) -> http::Request<Full<Bytes>> {
+    let uri = format!("http://{addr}{path_and_query}");
+    let mut builder = http::Request::builder().method(method).uri(&uri).header("host", addr);
+    for (name, value) in headers {
+        builder = builder.header(*name, value);
+    }
+    let mut request = builder.body(body).unwrap();
     if signer.sign {
         let identity = Credentials::new(&signer.access_key, &signer.secret_key, None, None, "test").into();
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region(&signer.region)
-            .name("kinesis")
+            .name(signing_name)
             .time(signer.time)
             .settings(SigningSettings::default())
             .build()
@@ -119,7 +134,7 @@ pub fn kinesis_request(addr: &str, target: &str, body: Vec<u8>, signer: &Signer)
         let headers: Vec<(&str, &str)> =
             request.headers().iter().map(|(k, v)| (k.as_str(), v.to_str().unwrap())).collect();
         let signable =
-            SignableRequest::new("POST", &uri, headers.into_iter(), SignableBody::Bytes(request.body())).unwrap();
+            SignableRequest::new(method, &uri, headers.into_iter(), SignableBody::Bytes(request.body())).unwrap();
         let (instructions, _) = sign(signable, &params).unwrap().into_parts();
         let mut headers = http::HeaderMap::new();
         for (name, value) in instructions.headers() {
