@@ -164,7 +164,10 @@ def test_generate_data_key(kms):
 
 def test_aws_managed_kinesis_alias_appears_on_first_use(start_kinesd):
     kms = kms_client(start_kinesd().endpoint)
-    assert "alias/aws/kinesis" not in [a["AliasName"] for a in kms.list_aliases()["Aliases"]]
+    # Listed before its key exists, without a TargetKeyId, as AWS lists its predefined aliases.
+    before = {a["AliasName"]: a for a in kms.list_aliases()["Aliases"]}
+    assert "TargetKeyId" not in before["alias/aws/kinesis"]
+    assert before["alias/aws/kinesis"]["AliasArn"] == f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/aws/kinesis"
     meta = kms.describe_key(KeyId="alias/aws/kinesis")["KeyMetadata"]
     assert meta["KeyManager"] == "AWS"
     assert meta["KeyState"] == "Enabled"

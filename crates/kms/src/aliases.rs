@@ -117,12 +117,8 @@ impl Kms {
             None => None,
         };
         // A marker is the last alias name of the previous page.
-        let mut rows = store.aliases(target.as_deref(), input.marker.as_deref(), limit + 1)?;
-        drop(store);
-        let truncated = rows.len() > limit;
-        rows.truncate(limit);
-        let next_marker = truncated.then(|| rows.last().map(|a| a.name.clone())).flatten();
-        let aliases = rows
+        let rows = store.aliases(target.as_deref(), input.marker.as_deref(), limit + 1)?;
+        let mut entries: Vec<AliasListEntry> = rows
             .into_iter()
             .map(|a| AliasListEntry {
                 alias_arn: Some(self.alias_arn(&a.name)),
@@ -132,6 +128,27 @@ impl Kms {
                 alias_name: Some(a.name),
             })
             .collect();
+        // AWS lists its predefined aliases before their keys exist, without a TargetKeyId.
+        if target.is_none() {
+            for managed in crate::AWS_MANAGED {
+                let after_marker = input.marker.as_deref().is_none_or(|m| managed.alias > m);
+                if after_marker && store.alias(managed.alias)?.is_none() {
+                    entries.push(AliasListEntry {
+                        alias_arn: Some(self.alias_arn(managed.alias)),
+                        alias_name: Some(managed.alias.to_string()),
+                        target_key_id: None,
+                        creation_date: None,
+                        last_updated_date: None,
+                    });
+                }
+            }
+            entries.sort_by(|a, b| a.alias_name.cmp(&b.alias_name));
+        }
+        drop(store);
+        let truncated = entries.len() > limit;
+        entries.truncate(limit);
+        let next_marker = truncated.then(|| entries.last().and_then(|a| a.alias_name.clone())).flatten();
+        let aliases = entries;
         Ok(ListAliasesResponse { aliases: Some(aliases), next_marker, truncated: Some(truncated) })
     }
 }
