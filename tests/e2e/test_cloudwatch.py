@@ -635,6 +635,35 @@ def test_query_metric_data_round_trip(endpoint, prefix):
     assert metric.find("cw:MetricName", X).text == "bytes"
 
 
+def test_gzipped_query_put_metric_data_as_the_go_sdk_sends_it(endpoint, prefix):
+    """The Go SDK (and so Terraform-adjacent tools) gzips PutMetricData forms of 10 KiB or more."""
+    import gzip
+    ns = "E2E/" + prefix
+    stamp = minute_floor(now() - datetime.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    params = {"Action": "PutMetricData", "Version": "2010-08-01", "Namespace": ns}
+    for i in range(1, 201):
+        params.update({f"MetricData.member.{i}.MetricName": "zipped", f"MetricData.member.{i}.Value": "1",
+                       f"MetricData.member.{i}.Timestamp": stamp})
+    body = gzip.compress(urlencode(params).encode())
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Content-Encoding": "gzip"}
+    req = AWSRequest(method="POST", url=endpoint + "/", data=body, headers=headers)
+    botocore.auth.SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "monitoring", REGION).add_auth(req)
+    resp = requests.post(endpoint + "/", data=body, headers=dict(req.headers.items()), timeout=30)
+    assert resp.status_code == 200, resp.text
+    root = query_ok(endpoint, "GetMetricStatistics", {
+        "Namespace": ns, "MetricName": "zipped", "StartTime": stamp,
+        "EndTime": (datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ") + datetime.timedelta(minutes=1))
+        .strftime("%Y-%m-%dT%H:%M:%SZ"), "Period": "60", "Statistics.member.1": "SampleCount",
+    })
+    [point] = root.findall("cw:GetMetricStatisticsResult/cw:Datapoints/cw:member", X)
+    assert float(point.find("cw:SampleCount", X).text) == 200.0
+    # A body that says gzip but is not is refused, and changes nothing.
+    req = AWSRequest(method="POST", url=endpoint + "/", data=b"Action=ListMetrics", headers=headers)
+    botocore.auth.SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "monitoring", REGION).add_auth(req)
+    resp = requests.post(endpoint + "/", data=b"Action=ListMetrics", headers=dict(req.headers.items()), timeout=30)
+    assert resp.status_code == 400 and "<Code>MalformedInput</Code>" in resp.text, resp.text
+
+
 # --- durability ------------------------------------------------------------------------
 
 

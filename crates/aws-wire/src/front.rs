@@ -272,6 +272,10 @@ impl Front {
             Ok(signed) => signed,
             Err(error) => return fail(error),
         };
+        let body = match body::decode_content_encoding(&parts.headers, body, self.config.body_bytes_max) {
+            Ok(body) => body,
+            Err(message) => return fail(AwsError::bad_request("SerializationException", message)),
+        };
         let body = match &cbor_shapes {
             None => body,
             Some(shapes) => match cbor::cbor_to_json(&body, shapes, shapes.input(&operation)) {
@@ -348,6 +352,10 @@ impl Front {
             let (claim, body, principal) = match signed.await {
                 Ok(signed) => signed,
                 Err(error) => return fail(error.for_query_protocol()),
+            };
+            let body = match body::decode_content_encoding(&parts.headers, body, self.config.body_bytes_max) {
+                Ok(body) => body,
+                Err(message) => return fail(AwsError::bad_request("MalformedInput", message)),
             };
             params.extend(query::parse_params(&body));
             (claim.scope.region, principal)

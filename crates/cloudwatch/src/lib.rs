@@ -6,8 +6,8 @@
 //! the Terraform provider sends) and awsJson 1.0 with query-compatible
 //! errors (boto3, the AWS CLI). It works on the generated JSON shapes of
 //! [`aws_model::cloudwatch`]; the front turns query forms into that JSON and
-//! the JSON answers into XML with [`MODEL`]. JSON bodies the SDKs gzip
-//! (PutMetricData from 10 KiB) are decoded here.
+//! the JSON answers into XML with [`MODEL`]. Bodies the SDKs gzip
+//! (PutMetricData from 10 KiB) are decoded by the front.
 //!
 //! State lives in `<data_dir>/cloudwatch.db` (SQLite, WAL,
 //! synchronous=FULL): alarms and alarm history are [`docstore`] documents;
@@ -282,35 +282,6 @@ fn run<I: JsonDe + Validate, O: Serialize>(body: &[u8], op: impl FnOnce(I) -> Cw
     serde_json::to_vec(&out).map_err(|e| CloudWatchError::internal(format!("Cannot encode the response: {e}")))
 }
 
-/// The request body as sent before `Content-Encoding`: the SDKs gzip
-/// PutMetricData bodies of 10 KiB or more (the model's `requestcompression`
-/// trait), which CloudWatch accepts.
-fn decode_content(headers: &http::HeaderMap, body: &[u8]) -> CwResult<Vec<u8>> {
-    use std::io::Read;
-    let encoding = headers.get(http::header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("");
-    match encoding.trim().to_ascii_lowercase().as_str() {
-        "" | "identity" => Ok(body.to_vec()),
-        "gzip" => {
-            let mut out = Vec::new();
-            let limit = limits::DECODED_BODY_BYTES_MAX as u64;
-            flate2::read::MultiGzDecoder::new(body)
-                .take(limit + 1)
-                .read_to_end(&mut out)
-                .map_err(|e| CloudWatchError::invalid(format!("The gzip request body does not decode: {e}")))?;
-            if out.len() as u64 > limit {
-                return Err(CloudWatchError::invalid(format!(
-                    "The request body decodes to more than {} bytes.",
-                    limits::DECODED_BODY_BYTES_MAX
-                )));
-            }
-            Ok(out)
-        }
-        other => Err(CloudWatchError::invalid(format!(
-            "The Content-Encoding {other} is not supported; send the body as is or gzip it."
-        ))),
-    }
-}
-
 impl JsonService for CloudWatch {
     fn signing_name(&self) -> &'static str {
         "monitoring"
@@ -335,12 +306,9 @@ impl JsonService for CloudWatch {
     fn call(&self, ctx: RequestContext, body: bytes::Bytes) -> BoxFuture<'static, Result<Reply, AwsError>> {
         let cloudwatch = self.clone();
         Box::pin(async move {
-            let outcome = tokio::task::spawn_blocking(move || {
-                let body = decode_content(&ctx.headers, &body)?;
-                cloudwatch.call_blocking(&ctx.operation, &body)
-            })
-            .await
-            .unwrap_or_else(|e| Err(CloudWatchError::internal(format!("operation panicked: {e}"))));
+            let outcome = tokio::task::spawn_blocking(move || cloudwatch.call_blocking(&ctx.operation, &body))
+                .await
+                .unwrap_or_else(|e| Err(CloudWatchError::internal(format!("operation panicked: {e}"))));
             match outcome {
                 Ok(out) => Ok(Reply::json(out.into())),
                 Err(e) => Err(AwsError::new(e.status, e.code, e.message)),

@@ -9,10 +9,6 @@ pub const HOUR_MS: i64 = 60 * MINUTE_MS;
 /// Milliseconds in a day.
 pub const DAY_MS: i64 = 24 * HOUR_MS;
 
-/// Bytes a gzip-encoded request body may decode to (ours: the front's bound
-/// on bodies as sent).
-pub const DECODED_BODY_BYTES_MAX: usize = 16 * 1024 * 1024;
-
 // --- metrics ---------------------------------------------------------------
 
 /// Metric data one PutMetricData request carries (AWS: 1,000).
