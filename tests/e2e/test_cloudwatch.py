@@ -502,6 +502,13 @@ def test_boto3_sees_query_compatible_errors(endpoint, cw):
     assert headers["x-amzn-query-error"] == "ResourceNotFound;Sender"
     assert resp["Error"]["Code"] == "ResourceNotFound"
     assert resp["Error"]["Type"] == "Sender"
+    # Authentication failures carry the query codes too.
+    stranger = boto3.client("cloudwatch", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="AKIANOBODY",
+                            aws_secret_access_key="x", config=botocore.config.Config(retries={"total_max_attempts": 1}))
+    with pytest.raises(ClientError) as info:
+        stranger.list_metrics()
+    assert info.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
 def test_the_aws_cli_puts_and_describes_an_alarm(endpoint, prefix):

@@ -270,6 +270,7 @@ impl Front {
         );
         let (claim, body, principal) = match signed.await {
             Ok(signed) => signed,
+            Err(error) if query_compatible => return fail(error.for_query_protocol()),
             Err(error) => return fail(error),
         };
         let body = match body::decode_content_encoding(&parts.headers, body, self.config.body_bytes_max) {
