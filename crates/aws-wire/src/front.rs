@@ -293,6 +293,7 @@ impl Front {
             principal,
             headers: parts.headers,
             cbor: cbor_shapes.is_some(),
+            chunk_signing: None,
         };
         match call_json_service(&*service, ctx, body).await {
             Ok(mut reply) => {
@@ -380,6 +381,7 @@ impl Front {
             principal,
             headers: parts.headers,
             cbor: false,
+            chunk_signing: None,
         };
         match call_json_service(&*service, ctx, input).await {
             Ok(reply) => {
@@ -443,7 +445,20 @@ impl Front {
             Ok(signed) => signed,
             Err(error) => return fail(error),
         };
-        self.call_rest(service, request_id, parts, body, claim.scope.region, principal, log).await
+        let streaming = parts
+            .headers
+            .get("x-amz-content-sha256")
+            .is_some_and(|v| v.as_bytes().starts_with(b"STREAMING-AWS4-HMAC-SHA256-PAYLOAD"));
+        let chunk_signing = match (&claim.location, streaming) {
+            (sigv4::claim::SignatureLocation::Header, true) => self
+                .config
+                .credentials
+                .lookup(&claim.access_key_id, claim.session_token.as_deref())
+                .map(|credential| Arc::new(sigv4::ChunkSigning::new(&claim, &credential.secret_access_key))),
+            _ => None,
+        };
+        let region = claim.scope.region;
+        self.call_rest(service, request_id, parts, body, (region, chunk_signing), principal, log).await
     }
 
     /// A REST request presigned with SigV2 query parameters: the service checks the signature
@@ -477,7 +492,7 @@ impl Front {
             }
         };
         let principal = Principal { access_key_id: credential.access_key_id, account_id: credential.account_id };
-        self.call_rest(service, request_id, parts, body, "us-east-1".to_string(), principal, log).await
+        self.call_rest(service, request_id, parts, body, ("us-east-1".to_string(), None), principal, log).await
     }
 
     /// Calls a REST service on an authenticated request, catching its panics.
@@ -488,7 +503,7 @@ impl Front {
         request_id: &str,
         parts: http::request::Parts,
         body: Bytes,
-        region: String,
+        (region, chunk_signing): (String, Option<Arc<sigv4::ChunkSigning>>),
         principal: Principal,
         log: &mut LogFields,
     ) -> Response<ResponseBody> {
@@ -502,6 +517,7 @@ impl Front {
             principal,
             headers: parts.headers.clone(),
             cbor: false,
+            chunk_signing,
         };
         let call = std::panic::catch_unwind(AssertUnwindSafe(|| {
             service.call(ctx, parts.method.clone(), parts.uri.clone(), body)

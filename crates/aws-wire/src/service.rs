@@ -26,6 +26,10 @@ pub struct RequestContext {
     /// payloads with [`crate::protocol::cbor`] (whole replies are
     /// transcoded by the front).
     pub cbor: bool,
+    /// For a header-signed request whose body is signed chunk by chunk
+    /// (`X-Amz-Content-Sha256: STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]`): what the
+    /// service needs to check the chunk signatures (the front checked the seed signature).
+    pub chunk_signing: Option<std::sync::Arc<crate::sigv4::ChunkSigning>>,
 }
 
 /// A service speaking the awsJson protocol (1.0 or 1.1): `POST /` with `X-Amz-Target: <prefix>.<Operation>`.

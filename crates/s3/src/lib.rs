@@ -261,9 +261,20 @@ impl RestService for S3 {
             let head = method == Method::HEAD;
             let resource = uri.path().to_string();
             let id = request_id.clone();
-            let handled =
-                tokio::task::spawn_blocking(move || service.handle(method, &uri, ctx.headers, body, ctx.region, &id))
-                    .await;
+            let handled = tokio::task::spawn_blocking(move || {
+                if let Some(signing) = &ctx.chunk_signing {
+                    if let Err(e) = chunked::verify_signatures(&body, signing) {
+                        let message = format!(
+                            "The request signature we calculated does not match the signature you provided: {}.",
+                            e.0
+                        );
+                        let error = S3Error::new(403, "SignatureDoesNotMatch", message);
+                        return error_response(&error, &id, method == Method::HEAD, uri.path());
+                    }
+                }
+                service.handle(method, &uri, ctx.headers, body, ctx.region, &id)
+            })
+            .await;
             let response = handled.unwrap_or_else(|join_error| {
                 tracing::error!(request_id, %join_error, "s3 operation panicked");
                 error_response(&S3Error::internal(), &request_id, head, &resource)
