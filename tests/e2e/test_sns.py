@@ -642,3 +642,30 @@ def test_state_and_deliveries_survive_a_restart(start_kinesd, tmp_path, subscrib
     assert note["Message"] == "after restart"
     assert note["SigningCertURL"] == cert_url
     verify_signature(note)
+
+
+def test_an_acknowledged_publish_is_delivered_after_a_crash(start_kinesd, tmp_path, subscriber):
+    """Publish is acknowledged once its deliveries are journaled: a kill -9 while the
+    subscriber is failing loses nothing; the restarted server delivers it (at least once)."""
+    data_dir = tmp_path / "sns-crash"
+    server = start_kinesd(data_dir=data_dir)
+    sns = sns_client(server.endpoint)
+    arn = sns.create_topic(Name="crash")["TopicArn"]
+    sub_arn, _ = confirm_http(sns, subscriber, arn)
+    policy = {"healthyRetryPolicy": {"numRetries": 100, "numNoDelayRetries": 0, "minDelayTarget": 1,
+                                     "maxDelayTarget": 1, "numMinDelayRetries": 100, "backoffFunction": "linear"}}
+    sns.set_subscription_attributes(SubscriptionArn=sub_arn, AttributeName="DeliveryPolicy",
+                                    AttributeValue=json.dumps(policy))
+    subscriber.statuses[:] = [500] * 1000
+    message_id = sns.publish(TopicArn=arn, Message="must survive")["MessageId"]
+    assert subscriber.next()["headers"]["x-amz-sns-message-id"] == message_id
+    server.kill()
+    subscriber.statuses[:] = []
+    while not subscriber.received.empty():
+        subscriber.received.get()
+    start_kinesd(data_dir=data_dir)
+    note = subscriber.next()
+    assert note["headers"]["x-amz-sns-message-id"] == message_id
+    assert json.loads(note["body"])["Message"] == "must survive"
+    # Delivered once it succeeded: not sent again.
+    subscriber.nothing_within(1.5)

@@ -283,7 +283,7 @@ fn json_string(text: &str) -> String {
 }
 
 /// How the delay between retries grows in the backoff phase.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Backoff {
     Linear,
     Arithmetic,
@@ -316,7 +316,7 @@ impl Backoff {
 /// first attempt, `num_no_delay_retries` immediate retries, then
 /// `num_min_delay_retries` at the minimum delay, a backoff phase growing from
 /// the minimum to the maximum delay, and `num_max_delay_retries` at the maximum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RetryPolicy {
     pub min_delay_seconds: u32,
     pub max_delay_seconds: u32,

@@ -8,8 +8,12 @@
 //! that does not fit is refused whole, and Publish answers `Throttled`. At
 //! most [`DELIVERY_CONNECTIONS_MAX`] requests are in flight, each bounded by
 //! [`DELIVERY_ATTEMPT_TIMEOUT`]. 2xx is delivered; 429, 5xx, timeouts and
-//! connection failures are retried; other statuses are final. Pending jobs
-//! live in memory only: a restart drops them.
+//! connection failures are retried; other statuses are final.
+//!
+//! Jobs are journaled: each is written to the service's store (one
+//! transaction, fsynced, per batch) before Publish answers, and removed when
+//! it ends (delivered, refused or given up). On start the journal's jobs are
+//! sent again, so a restart or crash delivers at least once, as SNS does.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -41,6 +45,9 @@ const USER_AGENT: &str = "Amazon Simple Notification Service Agent";
 
 type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
 
+/// The store kind of journaled jobs.
+const JOURNAL_KIND: &str = "delivery";
+
 /// One POST to one subscriber.
 #[derive(Debug, Clone)]
 pub struct Job {
@@ -56,6 +63,59 @@ pub struct Job {
     pub retry: RetryPolicy,
 }
 
+/// A job as journaled.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct JobRecord {
+    endpoint: String,
+    message_type: MessageType,
+    message_id: String,
+    topic_arn: String,
+    subscription_arn: String,
+    body: String,
+    content_type: String,
+    raw: bool,
+    retry: RetryPolicy,
+}
+
+impl JobRecord {
+    fn of(job: &Job) -> JobRecord {
+        JobRecord {
+            endpoint: job.endpoint.to_string(),
+            message_type: job.message_type,
+            message_id: job.message_id.clone(),
+            topic_arn: job.topic_arn.clone(),
+            subscription_arn: job.subscription_arn.clone(),
+            body: String::from_utf8_lossy(&job.body).into_owned(),
+            content_type: job.content_type.clone(),
+            raw: job.raw,
+            retry: job.retry,
+        }
+    }
+
+    fn job(self) -> Option<Job> {
+        Some(Job {
+            endpoint: self.endpoint.parse().ok()?,
+            message_type: self.message_type,
+            message_id: self.message_id,
+            topic_arn: self.topic_arn,
+            subscription_arn: self.subscription_arn,
+            body: Bytes::from(self.body),
+            content_type: self.content_type,
+            raw: self.raw,
+            retry: self.retry,
+        })
+    }
+}
+
+/// Why a batch of jobs was not started.
+#[derive(Debug)]
+pub enum SubmitError {
+    /// The queue had no room for all of them.
+    Full,
+    /// The journal could not be written.
+    Journal(String),
+}
+
 /// The delivery queue had no room for a batch of jobs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueFull;
@@ -66,6 +126,8 @@ pub struct Deliverer {
     pending_bytes: Arc<Semaphore>,
     connections: Arc<Semaphore>,
     client: OnceLock<HttpClient>,
+    /// Where jobs are journaled (None: in memory only, for tests).
+    journal: Option<Arc<docstore::DocStore>>,
 }
 
 impl Default for Deliverer {
@@ -75,6 +137,7 @@ impl Default for Deliverer {
             pending_bytes: Arc::new(Semaphore::new(DELIVERY_BYTES_PENDING_MAX / BYTES_PER_PERMIT)),
             connections: Arc::new(Semaphore::new(DELIVERY_CONNECTIONS_MAX)),
             client: OnceLock::new(),
+            journal: None,
         }
     }
 }
@@ -86,14 +149,70 @@ struct Reservation {
 }
 
 impl Deliverer {
-    /// Starts every job in the background, or none when the queue lacks room
-    /// for all of them. Must run inside the tokio runtime.
-    pub fn submit(&self, jobs: Vec<Job>) -> Result<(), QueueFull> {
+    /// A deliverer journaling its jobs in `journal`.
+    pub fn journaled(journal: Arc<docstore::DocStore>) -> Deliverer {
+        Deliverer { journal: Some(journal), ..Deliverer::default() }
+    }
+
+    /// Journals every job and starts it in the background, or does neither when the queue
+    /// lacks room for all of them. Must run inside the tokio runtime; the journal write
+    /// (one fsynced transaction) runs on the blocking pool.
+    pub async fn submit(&self, jobs: Vec<Job>) -> Result<(), SubmitError> {
         if jobs.is_empty() {
             return Ok(());
         }
+        let reservations = self.reserve(&jobs).map_err(|QueueFull| SubmitError::Full)?;
+        let mut keyed = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            keyed.push((uuid::Uuid::new_v4().to_string(), job));
+        }
+        if let Some(journal) = &self.journal {
+            let journal = journal.clone();
+            let records: Vec<(String, JobRecord)> = keyed.iter().map(|(k, j)| (k.clone(), JobRecord::of(j))).collect();
+            tokio::task::spawn_blocking(move || {
+                journal.batch(|batch| {
+                    for (key, record) in &records {
+                        batch.put(JOURNAL_KIND, key, record)?;
+                    }
+                    Ok::<(), docstore::Error>(())
+                })
+            })
+            .await
+            .map_err(|e| SubmitError::Journal(e.to_string()))?
+            .map_err(|e| SubmitError::Journal(e.to_string()))?;
+        }
+        self.start(keyed, reservations);
+        Ok(())
+    }
+
+    /// Sends again the jobs a previous run journaled and did not finish (at most
+    /// [`DELIVERIES_PENDING_MAX`]); how many. Must run inside the tokio runtime.
+    pub fn resume(&self) -> Result<usize, String> {
+        let Some(journal) = &self.journal else {
+            return Ok(0);
+        };
+        let records: Vec<(String, JobRecord)> =
+            journal.list(JOURNAL_KIND, "", None, DELIVERIES_PENDING_MAX).map_err(|e| e.to_string())?;
+        let mut keyed = Vec::new();
+        for (key, record) in records {
+            match record.job() {
+                Some(job) => keyed.push((key, job)),
+                None => {
+                    journal.delete(JOURNAL_KIND, &key).map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        let jobs: Vec<Job> = keyed.iter().map(|(_, j)| j.clone()).collect();
+        let reservations = self.reserve(&jobs).map_err(|QueueFull| "the delivery queue is full".to_string())?;
+        let count = keyed.len();
+        self.start(keyed, reservations);
+        Ok(count)
+    }
+
+    /// Room in the queue for every job, or none.
+    fn reserve(&self, jobs: &[Job]) -> Result<Vec<Reservation>, QueueFull> {
         let mut reservations = Vec::with_capacity(jobs.len());
-        for job in &jobs {
+        for job in jobs {
             let permits = u32::try_from(job.body.len().div_ceil(BYTES_PER_PERMIT).max(1)).map_err(|_| QueueFull)?;
             let reserved = self
                 .pending
@@ -107,11 +226,15 @@ impl Deliverer {
                 None => return Err(QueueFull),
             }
         }
+        Ok(reservations)
+    }
+
+    fn start(&self, keyed: Vec<(String, Job)>, reservations: Vec<Reservation>) {
         let client = self.client.get_or_init(build_client).clone();
-        for (job, reservation) in jobs.into_iter().zip(reservations) {
-            tokio::spawn(run(client.clone(), self.connections.clone(), job, reservation));
+        for ((key, job), reservation) in keyed.into_iter().zip(reservations) {
+            let done = Done { journal: self.journal.clone(), key };
+            tokio::spawn(run(client.clone(), self.connections.clone(), job, (reservation, done)));
         }
-        Ok(())
     }
 
     /// Deliveries waiting now.
@@ -152,7 +275,27 @@ enum Attempt {
     Failed(String),
 }
 
-async fn run(client: HttpClient, connections: Arc<Semaphore>, job: Job, reservation: Reservation) {
+/// Removes a job from the journal once it has ended (delivered, refused or given up). A task
+/// dropped unfinished (the server stopping) leaves its job journaled, to be sent again.
+struct Done {
+    journal: Option<Arc<docstore::DocStore>>,
+    key: String,
+}
+
+impl Done {
+    async fn finish(self) {
+        let Some(journal) = self.journal else {
+            return;
+        };
+        let key = self.key;
+        let removed = tokio::task::spawn_blocking(move || journal.delete(JOURNAL_KIND, &key)).await;
+        if !matches!(removed, Ok(Ok(_))) {
+            tracing::error!("cannot remove a finished sns delivery from the journal");
+        }
+    }
+}
+
+async fn run(client: HttpClient, connections: Arc<Semaphore>, job: Job, (reservation, done): (Reservation, Done)) {
     let attempts = job.retry.num_retries + 1;
     let mut last = String::new();
     for attempt in 0..attempts {
@@ -172,6 +315,7 @@ async fn run(client: HttpClient, connections: Arc<Semaphore>, job: Job, reservat
                     attempts = attempt + 1,
                     "sns delivery done"
                 );
+                done.finish().await;
                 return;
             }
             Attempt::Refused(status) => {
@@ -181,6 +325,7 @@ async fn run(client: HttpClient, connections: Arc<Semaphore>, job: Job, reservat
                     status = status.as_u16(),
                     "sns delivery refused by the endpoint; not retried"
                 );
+                done.finish().await;
                 return;
             }
             Attempt::Failed(why) => last = why,
@@ -193,6 +338,7 @@ async fn run(client: HttpClient, connections: Arc<Semaphore>, job: Job, reservat
         error = %last,
         "sns delivery failed; giving up"
     );
+    done.finish().await;
     drop(reservation);
 }
 
@@ -286,7 +432,7 @@ mod tests {
     async fn posts_with_sns_headers_and_retries_server_errors() {
         let (url, mut rx) = endpoint(vec![500, 503, 200]).await;
         let deliverer = Deliverer::default();
-        deliverer.submit(vec![job(&url, "the body", immediate(3))]).unwrap();
+        deliverer.submit(vec![job(&url, "the body", immediate(3))]).await.unwrap();
         for _ in 0..3 {
             let request = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap().unwrap();
             assert!(request.starts_with("POST /hook HTTP/1.1\r\n"), "{request}");
@@ -310,7 +456,7 @@ mod tests {
     async fn client_errors_are_not_retried() {
         let (url, mut rx) = endpoint(vec![404, 200]).await;
         let deliverer = Deliverer::default();
-        deliverer.submit(vec![job(&url, "body", immediate(3))]).unwrap();
+        deliverer.submit(vec![job(&url, "body", immediate(3))]).await.unwrap();
         tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap().unwrap();
         assert!(tokio::time::timeout(Duration::from_millis(300), rx.recv()).await.is_err(), "a 404 was retried");
     }
@@ -322,8 +468,11 @@ mod tests {
         // A port nobody listens on: the jobs stay pending while they retry.
         let mut slow = job("http://127.0.0.1:9/", "", RetryPolicy { num_retries: 1, ..RetryPolicy::AWS_DEFAULT });
         slow.body = big;
-        deliverer.submit(vec![slow.clone()]).unwrap();
-        assert_eq!(deliverer.submit(vec![job("http://127.0.0.1:9/", "x", immediate(0)), slow]), Err(QueueFull));
+        deliverer.submit(vec![slow.clone()]).await.unwrap();
+        assert!(matches!(
+            deliverer.submit(vec![job("http://127.0.0.1:9/", "x", immediate(0)), slow]).await,
+            Err(SubmitError::Full)
+        ));
         assert_eq!(deliverer.pending(), 1, "the refused batch kept no room");
     }
 }

@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use crate::message::MessageAttributes;
 
 /// What an envelope announces (`x-amz-sns-message-type` and `Type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MessageType {
     Notification,
     SubscriptionConfirmation,

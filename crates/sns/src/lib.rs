@@ -43,7 +43,7 @@ use parking_lot::Mutex;
 use serde::Serialize;
 
 use crate::arn::Scope;
-use crate::delivery::{Deliverer, Job};
+use crate::delivery::{Deliverer, Job, SubmitError};
 use crate::error::{SResult, SnsError};
 use crate::publish::Fifo;
 use crate::signing::Signer;
@@ -87,7 +87,7 @@ pub struct Sns {
 
 struct Inner {
     scope: Scope,
-    store: docstore::DocStore,
+    store: Arc<docstore::DocStore>,
     /// Serializes read-modify-write changes to the store.
     writes: Mutex<()>,
     signer: Signer,
@@ -114,19 +114,27 @@ impl Sns {
     /// Opens (creating on first start) the service's state under `data_dir`.
     pub fn open(data_dir: &Path, region: impl Into<String>, account: impl Into<String>) -> Result<Sns, String> {
         std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
-        let store = docstore::DocStore::open(&data_dir.join("sns.db")).map_err(|e| e.to_string())?;
+        let store = Arc::new(docstore::DocStore::open(&data_dir.join("sns.db")).map_err(|e| e.to_string())?);
         let signer = Signer::load_or_create(data_dir)?;
+        let deliverer = Deliverer::journaled(store.clone());
         let sns = Sns {
             inner: Arc::new(Inner {
                 scope: Scope { region: region.into(), account: account.into() },
                 store,
                 writes: Mutex::new(()),
                 signer,
-                deliverer: Deliverer::default(),
+                deliverer,
                 fifo: Mutex::new(Fifo::default()),
             }),
         };
         sns.purge_expired_tokens().map_err(|e| e.message)?;
+        // Deliveries a previous run accepted and did not finish go out again (at least once).
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let resumed = sns.inner.deliverer.resume()?;
+            if resumed > 0 {
+                tracing::info!(resumed, "sns: resuming journaled deliveries");
+            }
+        }
         Ok(sns)
     }
 
@@ -242,11 +250,17 @@ impl JsonService for Sns {
             let outcome = tokio::task::spawn_blocking(move || worker.call_blocking(&operation, &body, &caller))
                 .await
                 .unwrap_or_else(|e| Err(SnsError::internal(format!("operation panicked: {e}"))))?;
-            if sns.inner.deliverer.submit(outcome.jobs).is_err() {
-                if ctx.operation.starts_with("Publish") {
+            match sns.inner.deliverer.submit(outcome.jobs).await {
+                Ok(()) => {}
+                Err(SubmitError::Full) if ctx.operation.starts_with("Publish") => {
                     return Err(SnsError::throttled().into());
                 }
-                tracing::warn!(operation = %ctx.operation, "sns delivery queue full: a confirmation message was dropped");
+                Err(SubmitError::Full) => {
+                    tracing::warn!(operation = %ctx.operation, "sns delivery queue full: a confirmation message was dropped");
+                }
+                Err(SubmitError::Journal(message)) => {
+                    return Err(SnsError::internal(format!("cannot journal the deliveries: {message}")).into());
+                }
             }
             Ok(Reply::json(outcome.body.into()))
         })
