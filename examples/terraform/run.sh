@@ -10,7 +10,10 @@
 # the first registry.terraform.io folder found in the usual places); without
 # one, terraform downloads it from the registry.
 # Environment: WORK_DIR (default: a new temp dir, kept for its logs),
-# TF_VAR_skip_requesting_account_id / TF_VAR_skip_credentials_validation.
+# TF_VAR_skip_requesting_account_id / TF_VAR_skip_credentials_validation,
+# UPDATE_CMD: a shell command run in the work dir after the clean plan that
+# edits main.tf; the edited configuration is then applied and must re-plan
+# clean too ("update ok, plan clean" in the summary).
 set -u
 ENDPOINT="${1:?usage: run.sh ENDPOINT_URL}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -70,12 +73,23 @@ if step apply 600 apply -auto-approve -input=false; then
   else
     summary="$summary, producer FAILED"; failed=1; tail -5 producer.log
   fi
-  step plan 300 plan -detailed-exitcode -input=false
-  case $? in
-    0) summary="$summary, plan clean" ;;
-    2) summary="$summary, plan DRIFT"; failed=1; grep -E '^\s+[~+-] |# ' plan.log | head -40 ;;
-    *) summary="$summary, plan FAILED"; failed=1; grep -A12 '^Error' plan.log | head -40 ;;
-  esac
+  replan() {  # replan LOG-NAME: a plan that must show no changes
+    step "$1" 300 plan -detailed-exitcode -input=false
+    case $? in
+      0) summary="$summary, plan clean" ;;
+      2) summary="$summary, plan DRIFT"; failed=1; grep -E '^\s+[~+-] |# ' "$1.log" | head -40 ;;
+      *) summary="$summary, plan FAILED"; failed=1; grep -A12 '^Error' "$1.log" | head -40 ;;
+    esac
+  }
+  replan plan
+  if [ -n "${UPDATE_CMD:-}" ] && [ "$failed" = 0 ]; then
+    if bash -c "$UPDATE_CMD" >update-edit.log 2>&1 && step update 600 apply -auto-approve -input=false; then
+      summary="$summary, update ok"
+      replan plan-after-update
+    else
+      summary="$summary, update FAILED"; failed=1; tail -5 update-edit.log
+    fi
+  fi
 else
   summary="apply FAILED"; failed=1
 fi
