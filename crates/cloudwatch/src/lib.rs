@@ -96,7 +96,11 @@ pub struct MetricPoint {
     /// `(name, value)` pairs, at most [`limits::DIMENSIONS_MAX`], names unique.
     pub dimensions: Vec<(String, String)>,
     pub timestamp: Timestamp,
+    /// The value of a single sample (ignored when `statistics` is given).
     pub value: f64,
+    /// A statistic set (sample count, sum, minimum, maximum) standing for many samples,
+    /// as PutMetricData's `StatisticValues`.
+    pub statistics: Option<aws_model::cloudwatch::StatisticSet>,
     pub unit: StandardUnit,
 }
 
@@ -239,6 +243,7 @@ impl CloudWatch {
             dimensions: dimensions.to_vec(),
             timestamp,
             value,
+            statistics: None,
             unit,
         };
         self.put_metric_points(namespace, std::slice::from_ref(&point))

@@ -88,7 +88,8 @@ impl CloudWatch {
                             .collect(),
                     ),
                     timestamp: Some(p.timestamp),
-                    value: Some(p.value),
+                    value: p.statistics.is_none().then_some(p.value),
+                    statistic_values: p.statistics.clone(),
                     unit: Some(p.unit.clone()),
                     ..MetricDatum::default()
                 };

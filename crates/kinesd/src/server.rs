@@ -151,7 +151,7 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     let sns = sns::Sns::open(&settings.data_dir, region.clone(), account.clone())?;
     front.register_query(Arc::new(sns), query_model("SNS", sns::MODEL)?);
     let cloudwatch = cloudwatch::CloudWatch::open(&settings.data_dir, region.clone(), account.clone())?;
-    front.register_query(Arc::new(cloudwatch), query_model("CloudWatch", cloudwatch::MODEL)?);
+    front.register_query(Arc::new(cloudwatch.clone()), query_model("CloudWatch", cloudwatch::MODEL)?);
     front.register_rest(Arc::new(s3::S3::open(&settings.data_dir, region.clone(), account.clone())?));
     front.register_json(Arc::new(kms::Kms::open(
         &settings.data_dir,
@@ -179,7 +179,7 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
         let _ = out.flush();
     }
     tracing::info!(%addr, data_dir = %settings.data_dir.display(), startup_ms = started.elapsed().as_millis() as u64, "kinesd ready");
-    let housekeeping = tokio::spawn(housekeeping(kinesis.clone()));
+    let housekeeping = tokio::spawn(housekeeping(kinesis.clone(), cloudwatch));
     let subscriptions = kinesis.clone();
     let shutdown = async move {
         shutdown_signal().await;
@@ -215,11 +215,52 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
 /// and PutRecords bodies leave glibc's arenas holding tens of MB otherwise.
 const MEMORY_TRIM_PERIOD: Duration = Duration::from_secs(5);
 
-/// Completes stream transitions and deletes expired segments, forever.
-async fn housekeeping(kinesis: Kinesis) {
+/// How often the Kinesis metrics of finished minutes are stored in CloudWatch.
+const METRICS_FLUSH_PERIOD: Duration = Duration::from_secs(10);
+
+/// Stores the Kinesis metrics of finished minutes in CloudWatch (namespace `AWS/Kinesis`),
+/// as statistic sets with dimensions StreamName (and ShardId for shard-level metrics).
+fn publish_kinesis_metrics(kinesis: &Kinesis, cloudwatch: &cloudwatch::CloudWatch) {
+    let samples = kinesis.drain_metrics();
+    let points: Vec<cloudwatch::MetricPoint> = samples
+        .into_iter()
+        .map(|sample| {
+            let mut dimensions = vec![("StreamName".to_string(), sample.stream_name)];
+            if let Some(shard) = sample.shard_id {
+                dimensions.push(("ShardId".to_string(), shard));
+            }
+            cloudwatch::MetricPoint {
+                metric_name: sample.metric_name.to_string(),
+                dimensions,
+                timestamp: aws_model::Timestamp::from_millis(sample.minute_ms),
+                value: sample.sum,
+                statistics: Some(aws_model::cloudwatch::StatisticSet {
+                    sample_count: Some(sample.sample_count),
+                    sum: Some(sample.sum),
+                    minimum: Some(sample.minimum),
+                    maximum: Some(sample.maximum),
+                }),
+                unit: match sample.unit {
+                    kinesis::metrics::Unit::Bytes => aws_model::cloudwatch::StandardUnit::Bytes,
+                    kinesis::metrics::Unit::Count => aws_model::cloudwatch::StandardUnit::Count,
+                    kinesis::metrics::Unit::Milliseconds => aws_model::cloudwatch::StandardUnit::Milliseconds,
+                },
+            }
+        })
+        .collect();
+    for chunk in points.chunks(cloudwatch::limits::PUT_METRIC_DATA_ITEMS_MAX) {
+        if let Err(e) = cloudwatch.put_metric_points(kinesis::metrics::NAMESPACE, chunk) {
+            tracing::error!(error = %e.message, "cannot store Kinesis metrics in CloudWatch");
+        }
+    }
+}
+
+/// Completes stream transitions, deletes expired segments and publishes Kinesis metrics, forever.
+async fn housekeeping(kinesis: Kinesis, cloudwatch: cloudwatch::CloudWatch) {
     let retention_period = KinesisConfig::default().retention_sweep_interval;
     let mut last_sweep = std::time::Instant::now();
     let mut last_trim = std::time::Instant::now();
+    let mut last_metrics = std::time::Instant::now();
     let mut tick = tokio::time::interval(HOUSEKEEPING_PERIOD);
     loop {
         tick.tick().await;
@@ -227,6 +268,11 @@ async fn housekeeping(kinesis: Kinesis) {
             last_trim = std::time::Instant::now();
             // SAFETY: malloc_trim only returns free heap pages to the kernel.
             unsafe { libc::malloc_trim(0) };
+        }
+        if last_metrics.elapsed() >= METRICS_FLUSH_PERIOD {
+            last_metrics = std::time::Instant::now();
+            let (k, cw) = (kinesis.clone(), cloudwatch.clone());
+            let _ = tokio::task::spawn_blocking(move || publish_kinesis_metrics(&k, &cw)).await;
         }
         let k = kinesis.clone();
         let sweep = last_sweep.elapsed() >= retention_period;

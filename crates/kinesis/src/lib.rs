@@ -10,6 +10,7 @@ mod error;
 pub mod hashing;
 pub mod iterator;
 pub mod limits;
+pub mod metrics;
 pub mod model;
 pub(crate) mod ops;
 pub mod seqno;

@@ -36,6 +36,8 @@ pub(crate) struct Inner {
     pub control: crate::limits::ControlLimiter,
     /// Write rates of on-demand shards.
     pub meters: crate::autoscale::Meters,
+    /// CloudWatch metrics of the minutes not drained yet.
+    pub metrics: crate::metrics::Recorder,
     /// Live SubscribeToShard calls, by (consumer ARN, shard index).
     pub subscriptions: Mutex<HashMap<(String, u32), crate::subscribe::Slot>>,
 }
@@ -109,6 +111,7 @@ impl Kinesis {
             subscriptions: Mutex::new(HashMap::new()),
             limiter: crate::limits::Limiter::new(cfg_limits),
             meters: crate::autoscale::Meters::default(),
+            metrics: crate::metrics::Recorder::default(),
             control: crate::limits::ControlLimiter::new(cfg_limits.enabled && cfg_limits.control_enabled),
         };
         Ok(Kinesis { inner: Arc::new(inner) })
@@ -200,6 +203,12 @@ impl Kinesis {
             self.settle(&name)?;
         }
         self.autoscale()
+    }
+
+    /// The CloudWatch metrics (namespace [`crate::metrics::NAMESPACE`]) of every minute
+    /// that has ended, taken out: each one is handed over once.
+    pub fn drain_metrics(&self) -> Vec<crate::metrics::MetricSample> {
+        self.inner.metrics.drain(self.now_ms())
     }
 
     /// Deletes expired records' segments in every shard.

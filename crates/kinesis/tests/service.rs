@@ -259,3 +259,48 @@ fn get_records_is_limited_to_five_calls_per_second_per_shard() {
     env.clock.advance_ms(200);
     env.ok(&k, "GetRecords", json!({"ShardIterator": it}));
 }
+
+#[test]
+fn puts_gets_and_throttles_become_per_minute_cloudwatch_metrics() {
+    let env = Env::new();
+    let k = env.open(0);
+    env.ok(&k, "CreateStream", json!({"StreamName": "m", "ShardCount": 1}));
+    env.ok(
+        &k,
+        "EnableEnhancedMonitoring",
+        json!({"StreamName": "m", "ShardLevelMetrics": ["IncomingRecords", "IteratorAgeMilliseconds"]}),
+    );
+    let minute = |ms: i64| ms - ms.rem_euclid(60_000);
+    let start = minute(shard_log::Clock::now_ms(&env.clock)) + 60_000;
+    env.clock.set_ms(start + 1_000);
+    env.ok(&k, "PutRecord", json!({"StreamName": "m", "PartitionKey": "k", "Data": b64("abc")}));
+    let records: Vec<Value> = (0..3).map(|i| json!({"PartitionKey": format!("k{i}"), "Data": b64("xy")})).collect();
+    env.ok(&k, "PutRecords", json!({"StreamName": "m", "Records": records}));
+    env.clock.advance_ms(2_000);
+    let it = iterator(&env, &k, "m", "shardId-000000000000", "TRIM_HORIZON");
+    env.ok(&k, "GetRecords", json!({"ShardIterator": it}));
+    // Nothing until the minute has ended.
+    assert!(k.drain_metrics().is_empty());
+    env.clock.set_ms(start + 60_000);
+    let samples = k.drain_metrics();
+    let find = |name: &str, shard: Option<&str>| {
+        samples
+            .iter()
+            .find(|s| s.metric_name == name && s.shard_id.as_deref() == shard && s.stream_name == "m")
+            .unwrap_or_else(|| panic!("no {name} {shard:?} in {samples:?}"))
+    };
+    // One sample per call: PutRecord (1 record) and PutRecords (3).
+    let incoming = find("IncomingRecords", None);
+    assert_eq!((incoming.sample_count, incoming.sum, incoming.minute_ms), (2.0, 4.0, start));
+    assert_eq!(find("IncomingBytes", None).sum, 4.0 + 3.0 * 4.0);
+    assert_eq!(find("PutRecords.TotalRecords", None).sum, 3.0);
+    assert_eq!(find("PutRecord.Success", None).sum, 1.0);
+    assert_eq!(find("GetRecords.Records", None).sum, 4.0);
+    assert_eq!(find("GetRecords.IteratorAgeMilliseconds", None).maximum, 2_000.0);
+    assert_eq!(find("WriteProvisionedThroughputExceeded", None).sum, 0.0);
+    // Shard level only for what enhanced monitoring enabled.
+    assert_eq!(find("IncomingRecords", Some("shardId-000000000000")).sum, 4.0);
+    assert_eq!(find("IteratorAgeMilliseconds", Some("shardId-000000000000")).maximum, 2_000.0);
+    assert!(!samples.iter().any(|s| s.metric_name == "IncomingBytes" && s.shard_id.is_some()));
+    assert!(k.drain_metrics().is_empty(), "each minute is handed over once");
+}

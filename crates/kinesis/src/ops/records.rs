@@ -14,6 +14,7 @@ use crate::config::ITERATOR_TTL_MS;
 use crate::hashing::{parse_hash_key, partition_hash};
 use crate::iterator::IteratorState;
 use crate::limits::WriteScope;
+use crate::metrics::{Sample, Unit};
 use crate::model::{log_shard_id, parse_shard_id, shard_id, Mode, Routing, StreamDoc};
 use crate::seqno::SequenceNumber;
 use crate::{KResult, Kinesis, KinesisError};
@@ -64,16 +65,27 @@ impl Kinesis {
         let data = input.data.expect("validated: required").into_bytes();
         let key = input.partition_key.expect("validated: required");
         let now = self.now_ms();
+        let started = std::time::Instant::now();
         let record = shard_log::Record { partition_key: Bytes::from(key), data, arrival_ms: now };
         let key = std::str::from_utf8(&record.partition_key).expect("keys are strings");
         let mut attempts = 0;
+        let mut shard_metrics = Vec::new();
         let (place, ack, encrypted) = loop {
             let (place, encrypted, on_demand) = {
                 let state = self.inner.state.read();
                 let doc = self.writable(&state, &name, now)?;
                 check_record_size(doc, record.data.len(), key.len(), "data")?;
                 let place = place(&doc.routing(), key, input.explicit_hash_key.as_deref())?;
+                shard_metrics.clone_from(&doc.shard_level_metrics);
                 if attempts == 0 && !self.admit_write(doc, place.shard_index, record_bytes(&record), now) {
+                    let at = Sample {
+                        stream: &name,
+                        shard: Some((place.shard_index, &doc.shard_level_metrics)),
+                        now_ms: now,
+                    };
+                    let metrics = &self.inner.metrics;
+                    metrics.record(&at, "WriteProvisionedThroughputExceeded", Unit::Count, 1.0);
+                    metrics.record(&at, "PutRecord.Success", Unit::Count, 0.0);
                     return Err(self.throttled(doc, place.shard_index));
                 }
                 (place, doc.encryption_key_id.is_some(), doc.mode == Mode::OnDemand)
@@ -91,6 +103,14 @@ impl Kinesis {
                 return Err(KinesisError::internal("The stream kept resharding; retry the request."));
             }
         };
+        let at = Sample { stream: &name, shard: Some((place.shard_index, &shard_metrics)), now_ms: now };
+        let (metrics, bytes) = (&self.inner.metrics, record_bytes(&record) as f64);
+        metrics.record(&at, "IncomingBytes", Unit::Bytes, bytes);
+        metrics.record(&at, "IncomingRecords", Unit::Count, 1.0);
+        metrics.record(&at, "WriteProvisionedThroughputExceeded", Unit::Count, 0.0);
+        metrics.record(&at, "PutRecord.Bytes", Unit::Bytes, bytes);
+        metrics.record(&at, "PutRecord.Success", Unit::Count, 1.0);
+        metrics.record(&at, "PutRecord.Latency", Unit::Milliseconds, elapsed_ms(started));
         Ok(PutRecordOutput {
             shard_id: shard_id(place.shard_index),
             sequence_number: SequenceNumber::new(place.shard_index, ack.first_position).encode(),
@@ -111,10 +131,16 @@ impl Kinesis {
             )));
         }
         let now = self.now_ms();
+        let started = std::time::Instant::now();
+        let total_records = entries.len();
         let mut pending: Vec<PendingRecord> = Vec::with_capacity(entries.len());
+        // Per shard: records written, their bytes, records throttled.
+        let mut per_shard: std::collections::BTreeMap<u32, (usize, usize, usize)> = Default::default();
+        let mut shard_metrics = Vec::new();
         let (encrypted, on_demand) = {
             let state = self.inner.state.read();
             let doc = self.writable(&state, &name, now)?;
+            shard_metrics.clone_from(&doc.shard_level_metrics);
             for (i, entry) in entries.into_iter().enumerate() {
                 let data = entry.data.expect("validated: required").into_bytes();
                 let key = entry.partition_key.expect("validated: required");
@@ -142,6 +168,7 @@ impl Kinesis {
                     // Charged once: records placed again after a reshard were admitted already.
                     if round == 0 && !self.admit_write(doc, place.shard_index, record_bytes(&item.2), now) {
                         failed += 1;
+                        per_shard.entry(place.shard_index).or_default().2 += 1;
                         let e = self.throttled(doc, place.shard_index);
                         results[item.0] = Some(PutRecordsResultEntry {
                             sequence_number: None,
@@ -176,9 +203,14 @@ impl Kinesis {
                     Ok(ticket) => ticket.await,
                     Err(e) => Err(e),
                 };
-                if on_demand && outcome.is_ok() {
+                if outcome.is_ok() {
                     let bytes = items.iter().map(|i| record_bytes(&i.2)).sum();
-                    self.inner.meters.record(place.stream_uid, place.shard_index, bytes);
+                    if on_demand {
+                        self.inner.meters.record(place.stream_uid, place.shard_index, bytes);
+                    }
+                    let shard = per_shard.entry(place.shard_index).or_default();
+                    shard.0 += items.len();
+                    shard.1 += bytes;
                 }
                 for (k, (i, _, _)) in items.into_iter().enumerate() {
                     results[i] = Some(match &outcome {
@@ -203,6 +235,7 @@ impl Kinesis {
             failed += 1;
             results[i] = Some(internal_failure_entry());
         }
+        self.put_records_metrics(&name, &shard_metrics, &per_shard, (total_records, failed as usize), now, started);
         Ok(PutRecordsOutput {
             failed_record_count: Some(failed),
             records: results.into_iter().map(|r| r.expect("every record placed")).collect(),
@@ -343,7 +376,8 @@ impl Kinesis {
                 ),
             ));
         }
-        let (closed_end, children, encrypted) = {
+        let started = std::time::Instant::now();
+        let (closed_end, children, encrypted, name, shard_metrics) = {
             let state = self.inner.state.read();
             let name = state.names_by_uid.get(&it.stream_uid).ok_or_else(|| {
                 KinesisError::not_found(format!(
@@ -354,11 +388,17 @@ impl Kinesis {
             })?;
             let doc = self.writable(&state, name, now)?;
             let shard = doc.shard(it.shard_index).expect("iterators name existing shards");
-            (shard.closed.map(|c| c.end_position), child_shards(doc, it.shard_index), doc.encryption_key_id.is_some())
+            (
+                shard.closed.map(|c| c.end_position),
+                child_shards(doc, it.shard_index),
+                doc.encryption_key_id.is_some(),
+                name.clone(),
+                doc.shard_level_metrics.clone(),
+            )
         };
+        let at = Sample { stream: &name, shard: Some((it.shard_index, &shard_metrics)), now_ms: now };
         if !self.inner.limiter.admit_read(it.stream_uid, it.shard_index, now) {
-            let state = self.inner.state.read();
-            let name = state.names_by_uid.get(&it.stream_uid).cloned().unwrap_or_default();
+            self.inner.metrics.record(&at, "ReadProvisionedThroughputExceeded", Unit::Count, 1.0);
             return Err(KinesisError::new(
                 ErrorCode::ProvisionedThroughputExceededException,
                 format!(
@@ -382,6 +422,17 @@ impl Kinesis {
             Some(last) if batch.next_position < end => (now - last.arrival_ms).max(0),
             _ => 0,
         };
+        let iterator_age = batch.records.last().map_or(0, |last| (now - last.arrival_ms).max(0)) as f64;
+        let metrics = &self.inner.metrics;
+        metrics.record(&at, "ReadProvisionedThroughputExceeded", Unit::Count, 0.0);
+        metrics.record(&at, "GetRecords.Records", Unit::Count, batch.records.len() as f64);
+        metrics.record(&at, "GetRecords.Bytes", Unit::Bytes, read_bytes as f64);
+        metrics.record(&at, "GetRecords.IteratorAgeMilliseconds", Unit::Milliseconds, iterator_age);
+        metrics.record(&at, "GetRecords.Success", Unit::Count, 1.0);
+        metrics.record(&at, "GetRecords.Latency", Unit::Milliseconds, elapsed_ms(started));
+        metrics.record_shard(&at, "OutgoingRecords", Unit::Count, batch.records.len() as f64);
+        metrics.record_shard(&at, "OutgoingBytes", Unit::Bytes, read_bytes as f64);
+        metrics.record_shard(&at, "IteratorAgeMilliseconds", Unit::Milliseconds, iterator_age);
         let at_closed_end = closed_end.is_some_and(|e| batch.next_position >= e);
         let records = batch.records.into_iter().map(|r| record_out(it.shard_index, r, encrypted)).collect();
         let next_shard_iterator = (!at_closed_end).then(|| {
@@ -393,6 +444,45 @@ impl Kinesis {
             millis_behind_latest: Some(millis_behind_latest),
             child_shards: at_closed_end.then_some(children),
         })
+    }
+}
+
+/// Milliseconds since `started`, for the `*.Latency` metrics.
+fn elapsed_ms(started: std::time::Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1000.0
+}
+
+impl Kinesis {
+    /// The metrics of one PutRecords call: stream totals, and per shard when enabled.
+    fn put_records_metrics(
+        &self,
+        name: &str,
+        shard_metrics: &[String],
+        per_shard: &std::collections::BTreeMap<u32, (usize, usize, usize)>,
+        (total, failed): (usize, usize),
+        now: i64,
+        started: std::time::Instant,
+    ) {
+        let metrics = &self.inner.metrics;
+        let (mut written, mut bytes, mut throttled) = (0, 0, 0);
+        for (&shard, &(shard_written, shard_bytes, shard_throttled)) in per_shard {
+            let at = Sample { stream: name, shard: Some((shard, shard_metrics)), now_ms: now };
+            metrics.record_shard(&at, "IncomingBytes", Unit::Bytes, shard_bytes as f64);
+            metrics.record_shard(&at, "IncomingRecords", Unit::Count, shard_written as f64);
+            metrics.record_shard(&at, "WriteProvisionedThroughputExceeded", Unit::Count, shard_throttled as f64);
+            (written, bytes, throttled) = (written + shard_written, bytes + shard_bytes, throttled + shard_throttled);
+        }
+        let at = Sample { stream: name, shard: None, now_ms: now };
+        metrics.record(&at, "IncomingBytes", Unit::Bytes, bytes as f64);
+        metrics.record(&at, "IncomingRecords", Unit::Count, written as f64);
+        metrics.record(&at, "WriteProvisionedThroughputExceeded", Unit::Count, throttled as f64);
+        metrics.record(&at, "PutRecords.Bytes", Unit::Bytes, bytes as f64);
+        metrics.record(&at, "PutRecords.TotalRecords", Unit::Count, total as f64);
+        metrics.record(&at, "PutRecords.SuccessfulRecords", Unit::Count, written as f64);
+        metrics.record(&at, "PutRecords.FailedRecords", Unit::Count, (failed - throttled) as f64);
+        metrics.record(&at, "PutRecords.ThrottledRecords", Unit::Count, throttled as f64);
+        metrics.record(&at, "PutRecords.Success", Unit::Count, if written > 0 { 1.0 } else { 0.0 });
+        metrics.record(&at, "PutRecords.Latency", Unit::Milliseconds, elapsed_ms(started));
     }
 }
 
