@@ -269,8 +269,10 @@ impl Sns {
         let _writes = self.inner.writes.lock();
         let store = &self.inner.store;
         let key = store::subscription_key(name, id);
-        let subscription: SubscriptionDoc =
-            store.get(store::SUBSCRIPTION, &key)?.ok_or_else(SnsError::subscription_not_found)?;
+        // Unsubscribing a subscription that is already gone succeeds, as AWS's does (idempotent).
+        let Some(subscription): Option<SubscriptionDoc> = store.get(store::SUBSCRIPTION, &key)? else {
+            return Ok(Outcome { body: b"{}".to_vec(), jobs: Vec::new() });
+        };
         if !caller.signed && subscription.authenticated {
             return Err(SnsError::authorization(
                 "This subscription was confirmed with AuthenticateOnUnsubscribe: Unsubscribe must be signed",

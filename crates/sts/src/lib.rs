@@ -1,7 +1,8 @@
 //! STS over awsQuery: GetCallerIdentity (the Terraform provider's credential
-//! check), AssumeRole and GetSessionToken. Temporary credentials are issued
-//! and kept by IAM ([`iam::Iam::issue_session`]), whose credential store
-//! accepts them with their session token until they expire, across restarts.
+//! check), AssumeRole, GetSessionToken and GetAccessKeyInfo. Temporary
+//! credentials are issued and kept by IAM ([`iam::Iam::issue_session`]), whose
+//! credential store accepts them with their session token until they expire,
+//! across restarts.
 //!
 //! Implemented on the generated JSON shapes; the front transcodes the form
 //! and the XML answer with [`MODEL`]. Trust policies and session policies
@@ -18,7 +19,7 @@ use serde::Serialize;
 
 /// The STS service model (botocore), for the awsQuery transcoding.
 pub const MODEL: &str = include_str!("../../../models/sts-2011-06-15.json");
-const OPERATIONS: &[&str] = &["AssumeRole", "GetCallerIdentity", "GetSessionToken"];
+const OPERATIONS: &[&str] = &["AssumeRole", "GetAccessKeyInfo", "GetCallerIdentity", "GetSessionToken"];
 
 /// AssumeRole's session length when the request names none.
 pub const ASSUME_ROLE_SECONDS_DEFAULT: i32 = 3600;
@@ -48,6 +49,7 @@ impl Sts {
     pub fn call_blocking(&self, operation: &str, body: &[u8], caller: &Principal) -> Result<Vec<u8>, AwsError> {
         match operation {
             "AssumeRole" => json(self.assume_role(decode(body)?, caller)),
+            "GetAccessKeyInfo" => json(Ok(self.access_key_info(decode(body)?))),
             "GetCallerIdentity" => json(Ok(self.caller_identity(caller))),
             "GetSessionToken" => json(self.get_session_token(decode(body)?, caller)),
             other => Err(AwsError::new(400, "InvalidAction", format!("Could not find operation {other}"))),
@@ -64,6 +66,13 @@ impl Sts {
             arn: Some(identity.arn(account)),
             account: Some(account.to_string()),
         }
+    }
+
+    /// The account an access key belongs to. Every key kinesd accepts or
+    /// issues belongs to its one account, and AWS answers for any well-formed
+    /// key id (it does not say whether the key exists), so that account is it.
+    fn access_key_info(&self, _input: GetAccessKeyInfoRequest) -> GetAccessKeyInfoResponse {
+        GetAccessKeyInfoResponse { account: Some(self.iam.account().to_string()) }
     }
 
     fn assume_role(&self, input: AssumeRoleRequest, caller: &Principal) -> Result<AssumeRoleResponse, AwsError> {

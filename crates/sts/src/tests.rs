@@ -154,3 +154,20 @@ fn root_session_tokens_last_at_most_an_hour() {
     let now = aws_model::Timestamp::now().as_epoch_seconds();
     assert!((expiration - now - 3600.0).abs() < 60.0);
 }
+
+#[test]
+fn get_access_key_info_names_the_account() {
+    let (_dir, iam, sts) = setup();
+    iam.call_blocking("CreateUser", br#"{"UserName":"u"}"#, &principal("root")).unwrap();
+    let key = iam.call_blocking("CreateAccessKey", br#"{"UserName":"u"}"#, &principal("root")).unwrap();
+    let key: Value = serde_json::from_slice(&key).unwrap();
+    let key = key["AccessKey"]["AccessKeyId"].as_str().unwrap();
+    for id in [key, "AKIAIOSFODNN7EXAMPLE"] {
+        let out = call(&sts, "GetAccessKeyInfo", json!({"AccessKeyId": id}), "root").unwrap();
+        assert_eq!(out, json!({"Account": ACCOUNT}));
+    }
+    let e = call(&sts, "GetAccessKeyInfo", json!({"AccessKeyId": "short"}), "root").unwrap_err();
+    assert_eq!((e.status.as_u16(), &*e.code), (400, "ValidationError"));
+    let e = call(&sts, "GetAccessKeyInfo", json!({}), "root").unwrap_err();
+    assert_eq!((e.status.as_u16(), &*e.code), (400, "ValidationError"));
+}
