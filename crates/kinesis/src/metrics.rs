@@ -67,7 +67,8 @@ pub struct MetricSample {
     pub maximum: f64,
 }
 
-type Key = (String, Option<u32>, &'static str, i64);
+/// A cell within a stream: shard (None: stream-level), metric, minute.
+type CellKey = (Option<u32>, &'static str, i64);
 
 #[derive(Debug, Clone, Copy)]
 struct Cell {
@@ -78,14 +79,21 @@ struct Cell {
     max: f64,
 }
 
-/// The cells of the minutes not drained yet.
+/// The cells of the minutes not drained yet, by stream (so that recording
+/// allocates nothing once a stream's cells exist).
 #[derive(Default)]
 pub(crate) struct Recorder {
-    cells: Mutex<HashMap<Key, Cell>>,
+    cells: Mutex<Cells>,
     dropped: AtomicU64,
 }
 
-/// The values one API call records for one stream.
+#[derive(Default)]
+struct Cells {
+    by_stream: HashMap<String, HashMap<CellKey, Cell>>,
+    count: usize,
+}
+
+/// Where one API call's values go.
 pub(crate) struct Sample<'a> {
     pub stream: &'a str,
     /// The shard the values are about, and the stream's enabled shard-level metrics.
@@ -93,33 +101,48 @@ pub(crate) struct Sample<'a> {
     pub now_ms: i64,
 }
 
+/// One value of one metric: name, unit, value.
+pub(crate) type Value = (&'static str, Unit, f64);
+
 impl Recorder {
-    /// Records `value` of `metric` for the stream (and the shard, when the metric is
-    /// shard-level and enabled for the stream).
-    pub fn record(&self, at: &Sample<'_>, metric: &'static str, unit: Unit, value: f64) {
+    /// Records each value for the stream, and for the shard too when the metric is
+    /// shard-level and enabled for the stream. One lock for all of them.
+    pub fn record(&self, at: &Sample<'_>, values: &[Value]) {
+        self.record_in(at, values, true);
+    }
+
+    /// Records each value for the shard only (when shard-level and enabled).
+    pub fn record_shard(&self, at: &Sample<'_>, values: &[Value]) {
+        self.record_in(at, values, false);
+    }
+
+    fn record_in(&self, at: &Sample<'_>, values: &[Value], stream_level: bool) {
         let minute = at.now_ms - at.now_ms.rem_euclid(MINUTE_MS);
-        let mut cells = self.cells.lock();
-        self.add(&mut cells, (at.stream.to_string(), None, metric, minute), unit, value);
-        if let Some((shard, enabled)) = at.shard {
-            if SHARD_LEVEL.contains(&metric) && enabled.iter().any(|m| m == metric || m == "ALL") {
-                self.add(&mut cells, (at.stream.to_string(), Some(shard), metric, minute), unit, value);
+        let enabled = |metric: &str| match at.shard {
+            Some((shard, names))
+                if SHARD_LEVEL.contains(&metric) && names.iter().any(|m| m == metric || m == "ALL") =>
+            {
+                Some(shard)
+            }
+            _ => None,
+        };
+        let mut guard = self.cells.lock();
+        let cells = &mut *guard;
+        if !cells.by_stream.contains_key(at.stream) {
+            cells.by_stream.insert(at.stream.to_string(), HashMap::new());
+        }
+        let stream = cells.by_stream.get_mut(at.stream).expect("inserted above");
+        for &(metric, unit, value) in values {
+            if stream_level {
+                self.add(stream, &mut cells.count, (None, metric, minute), unit, value);
+            }
+            if let Some(shard) = enabled(metric) {
+                self.add(stream, &mut cells.count, (Some(shard), metric, minute), unit, value);
             }
         }
     }
 
-    /// Records `value` of a shard-level `metric` for the shard only (when enabled).
-    pub fn record_shard(&self, at: &Sample<'_>, metric: &'static str, unit: Unit, value: f64) {
-        if let Some((shard, enabled)) = at.shard {
-            if SHARD_LEVEL.contains(&metric) && enabled.iter().any(|m| m == metric || m == "ALL") {
-                let minute = at.now_ms - at.now_ms.rem_euclid(MINUTE_MS);
-                let mut cells = self.cells.lock();
-                self.add(&mut cells, (at.stream.to_string(), Some(shard), metric, minute), unit, value);
-            }
-        }
-    }
-
-    fn add(&self, cells: &mut HashMap<Key, Cell>, key: Key, unit: Unit, value: f64) {
-        let full = cells.len() >= CELLS_MAX;
+    fn add(&self, cells: &mut HashMap<CellKey, Cell>, count: &mut usize, key: CellKey, unit: Unit, value: f64) {
         match cells.get_mut(&key) {
             Some(cell) => {
                 cell.count += 1.0;
@@ -127,11 +150,12 @@ impl Recorder {
                 cell.min = cell.min.min(value);
                 cell.max = cell.max.max(value);
             }
-            None if full => {
+            None if *count >= CELLS_MAX => {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
             }
             None => {
                 cells.insert(key, Cell { unit, count: 1.0, sum: value, min: value, max: value });
+                *count += 1;
             }
         }
     }
@@ -139,15 +163,17 @@ impl Recorder {
     /// Takes the cells of minutes that ended before `now_ms`.
     pub fn drain(&self, now_ms: i64) -> Vec<MetricSample> {
         let current = now_ms - now_ms.rem_euclid(MINUTE_MS);
-        let mut cells = self.cells.lock();
-        let done: Vec<Key> = cells.keys().filter(|k| k.3 < current).cloned().collect();
-        let mut out = Vec::with_capacity(done.len());
-        for key in done {
-            if let Some(cell) = cells.remove(&key) {
-                let (stream_name, shard, metric_name, minute_ms) = key;
+        let mut guard = self.cells.lock();
+        let cells = &mut *guard;
+        let mut out = Vec::new();
+        for (stream_name, stream) in cells.by_stream.iter_mut() {
+            stream.retain(|&(shard, metric_name, minute_ms), cell| {
+                if minute_ms >= current {
+                    return true;
+                }
                 out.push(MetricSample {
                     metric_name,
-                    stream_name,
+                    stream_name: stream_name.clone(),
                     shard_id: shard.map(crate::model::shard_id),
                     unit: cell.unit,
                     minute_ms,
@@ -156,8 +182,12 @@ impl Recorder {
                     minimum: cell.min,
                     maximum: cell.max,
                 });
-            }
+                false
+            });
         }
+        cells.by_stream.retain(|_, stream| !stream.is_empty());
+        cells.count -= out.len();
+        drop(guard);
         let dropped = self.dropped.swap(0, Ordering::Relaxed);
         if dropped > 0 {
             tracing::warn!(dropped, "kinesis metrics: too many cells waiting; values were dropped");
@@ -175,9 +205,8 @@ mod tests {
         let recorder = Recorder::default();
         let enabled = vec!["IncomingBytes".to_string()];
         let at = Sample { stream: "s", shard: Some((1, &enabled)), now_ms: 120_500 };
-        recorder.record(&at, "IncomingBytes", Unit::Bytes, 10.0);
-        recorder.record(&at, "IncomingBytes", Unit::Bytes, 30.0);
-        recorder.record(&at, "IncomingRecords", Unit::Count, 2.0);
+        recorder.record(&at, &[("IncomingBytes", Unit::Bytes, 10.0)]);
+        recorder.record(&at, &[("IncomingBytes", Unit::Bytes, 30.0), ("IncomingRecords", Unit::Count, 2.0)]);
         // Not finished yet.
         assert!(recorder.drain(179_999).is_empty());
         let mut out = recorder.drain(180_000);

@@ -83,9 +83,13 @@ impl Kinesis {
                         shard: Some((place.shard_index, &doc.shard_level_metrics)),
                         now_ms: now,
                     };
-                    let metrics = &self.inner.metrics;
-                    metrics.record(&at, "WriteProvisionedThroughputExceeded", Unit::Count, 1.0);
-                    metrics.record(&at, "PutRecord.Success", Unit::Count, 0.0);
+                    self.inner.metrics.record(
+                        &at,
+                        &[
+                            ("WriteProvisionedThroughputExceeded", Unit::Count, 1.0),
+                            ("PutRecord.Success", Unit::Count, 0.0),
+                        ],
+                    );
                     return Err(self.throttled(doc, place.shard_index));
                 }
                 (place, doc.encryption_key_id.is_some(), doc.mode == Mode::OnDemand)
@@ -104,13 +108,18 @@ impl Kinesis {
             }
         };
         let at = Sample { stream: &name, shard: Some((place.shard_index, &shard_metrics)), now_ms: now };
-        let (metrics, bytes) = (&self.inner.metrics, record_bytes(&record) as f64);
-        metrics.record(&at, "IncomingBytes", Unit::Bytes, bytes);
-        metrics.record(&at, "IncomingRecords", Unit::Count, 1.0);
-        metrics.record(&at, "WriteProvisionedThroughputExceeded", Unit::Count, 0.0);
-        metrics.record(&at, "PutRecord.Bytes", Unit::Bytes, bytes);
-        metrics.record(&at, "PutRecord.Success", Unit::Count, 1.0);
-        metrics.record(&at, "PutRecord.Latency", Unit::Milliseconds, elapsed_ms(started));
+        let bytes = record_bytes(&record) as f64;
+        self.inner.metrics.record(
+            &at,
+            &[
+                ("IncomingBytes", Unit::Bytes, bytes),
+                ("IncomingRecords", Unit::Count, 1.0),
+                ("WriteProvisionedThroughputExceeded", Unit::Count, 0.0),
+                ("PutRecord.Bytes", Unit::Bytes, bytes),
+                ("PutRecord.Success", Unit::Count, 1.0),
+                ("PutRecord.Latency", Unit::Milliseconds, elapsed_ms(started)),
+            ],
+        );
         Ok(PutRecordOutput {
             shard_id: shard_id(place.shard_index),
             sequence_number: SequenceNumber::new(place.shard_index, ack.first_position).encode(),
@@ -398,7 +407,7 @@ impl Kinesis {
         };
         let at = Sample { stream: &name, shard: Some((it.shard_index, &shard_metrics)), now_ms: now };
         if !self.inner.limiter.admit_read(it.stream_uid, it.shard_index, now) {
-            self.inner.metrics.record(&at, "ReadProvisionedThroughputExceeded", Unit::Count, 1.0);
+            self.inner.metrics.record(&at, &[("ReadProvisionedThroughputExceeded", Unit::Count, 1.0)]);
             return Err(KinesisError::new(
                 ErrorCode::ProvisionedThroughputExceededException,
                 format!(
@@ -423,16 +432,26 @@ impl Kinesis {
             _ => 0,
         };
         let iterator_age = batch.records.last().map_or(0, |last| (now - last.arrival_ms).max(0)) as f64;
-        let metrics = &self.inner.metrics;
-        metrics.record(&at, "ReadProvisionedThroughputExceeded", Unit::Count, 0.0);
-        metrics.record(&at, "GetRecords.Records", Unit::Count, batch.records.len() as f64);
-        metrics.record(&at, "GetRecords.Bytes", Unit::Bytes, read_bytes as f64);
-        metrics.record(&at, "GetRecords.IteratorAgeMilliseconds", Unit::Milliseconds, iterator_age);
-        metrics.record(&at, "GetRecords.Success", Unit::Count, 1.0);
-        metrics.record(&at, "GetRecords.Latency", Unit::Milliseconds, elapsed_ms(started));
-        metrics.record_shard(&at, "OutgoingRecords", Unit::Count, batch.records.len() as f64);
-        metrics.record_shard(&at, "OutgoingBytes", Unit::Bytes, read_bytes as f64);
-        metrics.record_shard(&at, "IteratorAgeMilliseconds", Unit::Milliseconds, iterator_age);
+        let (count, bytes) = (batch.records.len() as f64, read_bytes as f64);
+        self.inner.metrics.record(
+            &at,
+            &[
+                ("ReadProvisionedThroughputExceeded", Unit::Count, 0.0),
+                ("GetRecords.Records", Unit::Count, count),
+                ("GetRecords.Bytes", Unit::Bytes, bytes),
+                ("GetRecords.IteratorAgeMilliseconds", Unit::Milliseconds, iterator_age),
+                ("GetRecords.Success", Unit::Count, 1.0),
+                ("GetRecords.Latency", Unit::Milliseconds, elapsed_ms(started)),
+            ],
+        );
+        self.inner.metrics.record_shard(
+            &at,
+            &[
+                ("OutgoingRecords", Unit::Count, count),
+                ("OutgoingBytes", Unit::Bytes, bytes),
+                ("IteratorAgeMilliseconds", Unit::Milliseconds, iterator_age),
+            ],
+        );
         let at_closed_end = closed_end.is_some_and(|e| batch.next_position >= e);
         let records = batch.records.into_iter().map(|r| record_out(it.shard_index, r, encrypted)).collect();
         let next_shard_iterator = (!at_closed_end).then(|| {
@@ -467,22 +486,32 @@ impl Kinesis {
         let (mut written, mut bytes, mut throttled) = (0, 0, 0);
         for (&shard, &(shard_written, shard_bytes, shard_throttled)) in per_shard {
             let at = Sample { stream: name, shard: Some((shard, shard_metrics)), now_ms: now };
-            metrics.record_shard(&at, "IncomingBytes", Unit::Bytes, shard_bytes as f64);
-            metrics.record_shard(&at, "IncomingRecords", Unit::Count, shard_written as f64);
-            metrics.record_shard(&at, "WriteProvisionedThroughputExceeded", Unit::Count, shard_throttled as f64);
+            metrics.record_shard(
+                &at,
+                &[
+                    ("IncomingBytes", Unit::Bytes, shard_bytes as f64),
+                    ("IncomingRecords", Unit::Count, shard_written as f64),
+                    ("WriteProvisionedThroughputExceeded", Unit::Count, shard_throttled as f64),
+                ],
+            );
             (written, bytes, throttled) = (written + shard_written, bytes + shard_bytes, throttled + shard_throttled);
         }
         let at = Sample { stream: name, shard: None, now_ms: now };
-        metrics.record(&at, "IncomingBytes", Unit::Bytes, bytes as f64);
-        metrics.record(&at, "IncomingRecords", Unit::Count, written as f64);
-        metrics.record(&at, "WriteProvisionedThroughputExceeded", Unit::Count, throttled as f64);
-        metrics.record(&at, "PutRecords.Bytes", Unit::Bytes, bytes as f64);
-        metrics.record(&at, "PutRecords.TotalRecords", Unit::Count, total as f64);
-        metrics.record(&at, "PutRecords.SuccessfulRecords", Unit::Count, written as f64);
-        metrics.record(&at, "PutRecords.FailedRecords", Unit::Count, (failed - throttled) as f64);
-        metrics.record(&at, "PutRecords.ThrottledRecords", Unit::Count, throttled as f64);
-        metrics.record(&at, "PutRecords.Success", Unit::Count, if written > 0 { 1.0 } else { 0.0 });
-        metrics.record(&at, "PutRecords.Latency", Unit::Milliseconds, elapsed_ms(started));
+        metrics.record(
+            &at,
+            &[
+                ("IncomingBytes", Unit::Bytes, bytes as f64),
+                ("IncomingRecords", Unit::Count, written as f64),
+                ("WriteProvisionedThroughputExceeded", Unit::Count, throttled as f64),
+                ("PutRecords.Bytes", Unit::Bytes, bytes as f64),
+                ("PutRecords.TotalRecords", Unit::Count, total as f64),
+                ("PutRecords.SuccessfulRecords", Unit::Count, written as f64),
+                ("PutRecords.FailedRecords", Unit::Count, (failed - throttled) as f64),
+                ("PutRecords.ThrottledRecords", Unit::Count, throttled as f64),
+                ("PutRecords.Success", Unit::Count, if written > 0 { 1.0 } else { 0.0 }),
+                ("PutRecords.Latency", Unit::Milliseconds, elapsed_ms(started)),
+            ],
+        );
     }
 }
 
