@@ -6,7 +6,10 @@
 //!
 //! Documents are whatever a service serializes with serde; a service keeps
 //! its own document types and names its kinds. Several writes that must land
-//! together go through [`DocStore::batch`].
+//! together go through [`DocStore::batch`]. Secret key files beside the
+//! stores are kept by [`secret_file`].
+
+pub mod secret_file;
 
 use std::path::Path;
 

@@ -5,8 +5,6 @@
 //! per-server secret kept in the data dir, so a client can neither forge
 //! nor alter one, and one survives a restart.
 
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use base64::Engine;
@@ -35,26 +33,7 @@ pub struct IteratorCodec {
 impl IteratorCodec {
     /// Loads the secret from `path`, creating it (mode 0600) on first start.
     pub fn load_or_create(path: &Path) -> std::io::Result<IteratorCodec> {
-        match std::fs::read(path) {
-            Ok(bytes) if bytes.len() == KEY_LEN => {
-                let mut key = [0u8; KEY_LEN];
-                key.copy_from_slice(&bytes);
-                Ok(IteratorCodec { key })
-            }
-            Ok(_) => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "iterator key has the wrong length")),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut key = [0u8; KEY_LEN];
-                getrandom::getrandom(&mut key).map_err(|e| std::io::Error::other(e.to_string()))?;
-                let tmp = path.with_extension("tmp");
-                let mut file =
-                    std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
-                file.write_all(&key)?;
-                file.sync_all()?;
-                std::fs::rename(&tmp, path)?;
-                Ok(IteratorCodec { key })
-            }
-            Err(e) => Err(e),
-        }
+        Ok(IteratorCodec { key: docstore::secret_file::load_or_create_key(path, "iterator key")? })
     }
 
     pub fn encode(&self, state: &IteratorState) -> String {

@@ -1,8 +1,6 @@
 //! AES-256-GCM: the master key sealing key material at rest, and the
 //! ciphertext blobs of Encrypt and GenerateDataKey.
 
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use aes_gcm::aead::{Aead, Payload};
@@ -56,29 +54,7 @@ pub(crate) struct MasterKey {
 impl MasterKey {
     /// Loads the master key from `path`, creating it (mode 0600) on first start.
     pub(crate) fn load_or_create(path: &Path) -> std::io::Result<MasterKey> {
-        match std::fs::read(path) {
-            Ok(bytes) if bytes.len() == KEY_LEN => {
-                let mut key = [0u8; KEY_LEN];
-                key.copy_from_slice(&bytes);
-                Ok(MasterKey { key })
-            }
-            Ok(_) => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "KMS master key has the wrong length")),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut key = [0u8; KEY_LEN];
-                getrandom::getrandom(&mut key).map_err(|e| std::io::Error::other(e.to_string()))?;
-                let tmp = path.with_extension("tmp");
-                let mut file =
-                    std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
-                file.write_all(&key)?;
-                file.sync_all()?;
-                std::fs::rename(&tmp, path)?;
-                if let Some(dir) = path.parent() {
-                    std::fs::File::open(dir)?.sync_all()?;
-                }
-                Ok(MasterKey { key })
-            }
-            Err(e) => Err(e),
-        }
+        Ok(MasterKey { key: docstore::secret_file::load_or_create_key(path, "KMS master key")? })
     }
 
     /// Seals key material, bound to its key id.

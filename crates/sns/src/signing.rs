@@ -9,8 +9,6 @@
 //! whatever the topic's SignatureVersion: version 1 is SHA1withRSA, which
 //! the crypto library does not sign with.
 
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use aws_lc_rs::encoding::AsDer;
@@ -114,14 +112,7 @@ fn self_signed_certificate(pkcs8: &[u8]) -> Result<String, String> {
 }
 
 fn write_private(path: &Path, contents: &str) -> Result<(), String> {
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    file.write_all(contents.as_bytes())
-        .and_then(|()| file.sync_all())
+    docstore::secret_file::write_private(path, contents.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
