@@ -263,23 +263,8 @@ fn decode_entities(text: &str) -> Result<String, XmlError> {
     Ok(out)
 }
 
-/// Escapes text for element content and attribute values. Carriage returns are written as
-/// references so that keys holding them survive a client's XML parser.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for element content and attribute values (the shared XML escape).
+pub use aws_wire::protocol::query::escape;
 
 /// Appends `<name>value</name>`, escaped.
 pub fn element(out: &mut String, name: &str, value: impl std::fmt::Display) {

@@ -22,7 +22,9 @@ pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> 
     params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-/// Escapes text for XML element content and attribute values.
+/// Escapes text for XML element content and attribute values (awsQuery and S3 answers).
+/// Carriage returns are written as references so that values holding them survive a client's
+/// XML parser, which would otherwise normalize them to line feeds.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -32,6 +34,7 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            '\r' => out.push_str("&#13;"),
             c => out.push(c),
         }
     }
